@@ -1,0 +1,25 @@
+/** Every named scenario; `startEmulator('seed')` and `npm run emulator -- --scenario seed` look here. */
+import type { Scenario } from '../core.js'
+import { registries } from './registries.js'
+import {
+  admin,
+  sameProject,
+  seed,
+  seedGranted,
+  virtualUpstream,
+  virtualUpstreamGranted
+} from './seed.js'
+
+export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
+  [seed, seedGranted, sameProject, admin, virtualUpstream, virtualUpstreamGranted, registries].map(
+    scenario => [scenario.name, scenario]
+  )
+)
+
+export function getScenario(name: string): Scenario {
+  const scenario = SCENARIOS[name]
+  if (!scenario) {
+    throw new Error(`Unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`)
+  }
+  return structuredClone(scenario)
+}
