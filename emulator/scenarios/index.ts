@@ -3,17 +3,27 @@ import type { Scenario } from '../core.js'
 import { registries } from './registries.js'
 import {
   admin,
+  demo,
   sameProject,
   seed,
   seedGranted,
   virtualUpstream,
-  virtualUpstreamGranted
+  virtualUpstreamGranted,
+  visible
 } from './seed.js'
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
-  [seed, seedGranted, sameProject, admin, virtualUpstream, virtualUpstreamGranted, registries].map(
-    scenario => [scenario.name, scenario]
-  )
+  [
+    seed,
+    seedGranted,
+    sameProject,
+    admin,
+    visible,
+    demo,
+    virtualUpstream,
+    virtualUpstreamGranted,
+    registries
+  ].map(scenario => [scenario.name, scenario])
 )
 
 export function getScenario(name: string): Scenario {

@@ -166,3 +166,23 @@ export const virtualUpstreamGranted = variant(
   "The virtual repository scenario with Artifact Registry's service agent reader on myrepo.",
   s => withBinding(s, REPOSITORY, 'roles/artifactregistry.reader', AR_SERVICE_AGENT)
 )
+
+/**
+ * The seed with a deployer that can see and fix the problem: it reads the policies that decide the
+ * service agent's access (viewer on myproject-b, security reviewer on the organisation) and may set
+ * myrepo's policy. `check` then verifies `missing`, and `grant` can write the one binding.
+ */
+export const visible = variant(
+  seed,
+  'visible',
+  'The seed, with a deployer that can read every policy above myrepo (so the check is definite).',
+  s => withBinding(s, `projects/${IMAGE_PROJECT}`, 'roles/viewer', DEPLOYER),
+  s => withBinding(s, `organizations/${ORGANIZATION}`, 'roles/iam.securityReviewer', DEPLOYER)
+)
+
+export const demo = variant(
+  visible,
+  'demo',
+  'The main job (npm run demo): the seed, with a deployer that can verify the problem and grant the fix.',
+  s => withBinding(s, REPOSITORY, 'roles/artifactregistry.admin', DEPLOYER)
+)

@@ -1,0 +1,168 @@
+/**
+ * What the deployer (the authenticated principal) may do, asked of each resource with
+ * testIamPermissions: deploy on the project or the live resource, actAs on the runtime service account,
+ * and read the image (Cloud Run checks the deployer's own access to the image since 2025-01-15).
+ */
+import type { Config } from '../config.js'
+import type { Finding } from '../findings.js'
+import type { Gcp } from '../google/gcp.js'
+import { toGoogleCallError } from '../google/errors.js'
+import { PERMISSIONS, RUN_PERMISSIONS } from '../iam/permissions.js'
+import type { DeployPlan } from '../plan.js'
+import { projectGrant, repositoryGrant, serviceAccountGrant } from '../report/fixes.js'
+
+export interface DeployerContext {
+  readonly gcp: Gcp
+  readonly config: Config
+  readonly plan: DeployPlan
+  /** The IAM member to name in fixes; undefined when the credentials do not say. */
+  readonly principal: string | undefined
+  readonly resourceExists: boolean | undefined
+  readonly runtimeServiceAccount: string
+}
+
+const DEPLOYER_FALLBACK = 'PRINCIPAL'
+
+export async function checkDeployer(ctx: DeployerContext): Promise<Finding[]> {
+  const results = await Promise.all([
+    checkRunPermissions(ctx),
+    checkActAs(ctx),
+    ctx.plan.repository ? checkImageRead(ctx, ctx.plan.repository) : []
+  ])
+  return results.flat()
+}
+
+function finding(
+  ctx: DeployerContext,
+  permission: string,
+  resource: string,
+  held: boolean | undefined,
+  fix: Finding['fix'],
+  detail: string
+): Finding {
+  return {
+    check: 'deployer',
+    kind: 'permission',
+    principal: ctx.principal ?? 'the deployer',
+    permission,
+    resource,
+    status: held === undefined ? 'unknown' : held ? 'ok' : 'missing',
+    source: 'check',
+    detail,
+    fix
+  }
+}
+
+async function tested(
+  call: string,
+  test: () => Promise<Set<string>>
+): Promise<{ held?: Set<string>; error?: string }> {
+  try {
+    return { held: await test() }
+  } catch (thrown) {
+    return { error: `${call} failed: ${toGoogleCallError(call, thrown).message}` }
+  }
+}
+
+async function checkRunPermissions(ctx: DeployerContext): Promise<Finding[]> {
+  const { config, plan } = ctx
+  const perms = RUN_PERMISSIONS[config.target.kind]
+  const needed: string[] = [perms.get, ctx.resourceExists === false ? perms.create : perms.update]
+  if (ctx.resourceExists === undefined) needed.push(perms.create)
+  if (config.target.kind === 'job' && config.execute) needed.push(RUN_PERMISSIONS.job.run)
+  const project = plan.target.projectId
+  const onProject = await tested('cloudresourcemanager.projects.testIamPermissions', () =>
+    ctx.gcp.testProjectPermissions(project, needed)
+  )
+  const member = ctx.principal ?? DEPLOYER_FALLBACK
+  return needed.map(permission =>
+    finding(
+      ctx,
+      permission,
+      `projects/${project}`,
+      onProject.held?.has(permission),
+      projectGrant(project, member, 'roles/run.developer'),
+      onProject.error ??
+        (onProject.held?.has(permission)
+          ? `Held on projects/${project}.`
+          : `Not held on projects/${project}; roles/run.developer grants it.`)
+    )
+  )
+}
+
+async function checkActAs(ctx: DeployerContext): Promise<Finding[]> {
+  const email = ctx.runtimeServiceAccount
+  const result = await tested('iam.serviceAccounts.testIamPermissions', () =>
+    ctx.gcp.testServiceAccountPermissions(email, [PERMISSIONS.actAs])
+  )
+  const saProject =
+    /@([^.]+)\.iam\.gserviceaccount\.com$/.exec(email)?.[1] ?? ctx.plan.target.projectId
+  return [
+    finding(
+      ctx,
+      PERMISSIONS.actAs,
+      `projects/${saProject}/serviceAccounts/${email}`,
+      result.held?.has(PERMISSIONS.actAs),
+      serviceAccountGrant(
+        email,
+        saProject,
+        ctx.principal ?? DEPLOYER_FALLBACK,
+        'roles/iam.serviceAccountUser'
+      ),
+      result.error ??
+        (result.held?.has(PERMISSIONS.actAs)
+          ? `Can attach ${email} as the runtime service account.`
+          : `Cannot attach ${email} as the runtime service account; roles/iam.serviceAccountUser on it grants iam.serviceAccounts.actAs.`)
+    )
+  ]
+}
+
+async function checkImageRead(ctx: DeployerContext, repository: string): Promise<Finding[]> {
+  const result = await tested('artifactregistry.repositories.testIamPermissions', () =>
+    ctx.gcp.testRepositoryPermissions(repository, REPOSITORY_PERMISSIONS)
+  )
+  const findings = [
+    finding(
+      ctx,
+      PERMISSIONS.downloadArtifacts,
+      repository,
+      result.held?.has(PERMISSIONS.downloadArtifacts),
+      repositoryGrant(
+        repository,
+        ctx.principal ?? DEPLOYER_FALLBACK,
+        'roles/artifactregistry.reader'
+      ),
+      result.error ??
+        (result.held?.has(PERMISSIONS.downloadArtifacts)
+          ? 'The deployer can read the image, as Cloud Run requires.'
+          : 'Cloud Run refuses a deploy whose deployer cannot read the image.')
+    )
+  ]
+  if (ctx.config.serviceAgentAccess === 'grant' && ctx.plan.crossProject) {
+    findings.push(
+      finding(
+        ctx,
+        PERMISSIONS.setRepositoryPolicy,
+        repository,
+        result.held?.has(PERMISSIONS.setRepositoryPolicy),
+        repositoryGrant(
+          repository,
+          ctx.principal ?? DEPLOYER_FALLBACK,
+          'roles/artifactregistry.admin'
+        ),
+        result.error ??
+          (result.held?.has(PERMISSIONS.setRepositoryPolicy)
+            ? 'The deployer may grant the service agent access (service_agent_access: grant).'
+            : "service_agent_access: grant needs it to add the service agent's binding.")
+      )
+    )
+  }
+  return findings
+}
+
+/** One testIamPermissions call answers every repository question the run has. */
+export const REPOSITORY_PERMISSIONS = [
+  PERMISSIONS.downloadArtifacts,
+  PERMISSIONS.getRepositoryPolicy,
+  PERMISSIONS.setRepositoryPolicy
+] as const

@@ -1,0 +1,131 @@
+/**
+ * The Cloud Run Admin API v2 calls a deploy makes, for the three kinds alike. Creates are not retried
+ * blindly: a create that may have succeeded is re-read first.
+ */
+import type { run_v2 } from 'googleapis/build/src/apis/run/v2.js'
+import type { ResourceKind } from '../config.js'
+import { toGoogleCallError } from '../google/errors.js'
+import { isRetryable, withRetry } from '../google/retry.js'
+import type { RunResource } from './spec.js'
+
+export type Operation = run_v2.Schema$GoogleLongrunningOperation
+
+const ID_PARAM = { service: 'serviceId', job: 'jobId', workerPool: 'workerPoolId' } as const
+
+export class RunApi {
+  readonly #run: run_v2.Run
+
+  constructor(run: run_v2.Run) {
+    this.#run = run
+  }
+
+  #collection(kind: ResourceKind) {
+    const locations = this.#run.projects.locations
+    return kind === 'service'
+      ? locations.services
+      : kind === 'job'
+        ? locations.jobs
+        : locations.workerPools
+  }
+
+  async get(kind: ResourceKind, name: string): Promise<RunResource | undefined> {
+    try {
+      const { data } = await withRetry(`run.${kind}.get`, () =>
+        this.#collection(kind).get({ name })
+      )
+      return data
+    } catch (thrown) {
+      if (toGoogleCallError('', thrown).httpStatus === 404) return undefined
+      throw thrown
+    }
+  }
+
+  /** `name` is the full resource name; parent and id are derived from it. */
+  async create(
+    kind: ResourceKind,
+    name: string,
+    body: RunResource
+  ): Promise<Operation | undefined> {
+    const parent = name.slice(0, name.lastIndexOf('/', name.lastIndexOf('/') - 1))
+    const id = name.slice(name.lastIndexOf('/') + 1)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const params = { parent, [ID_PARAM[kind]]: id, requestBody: body }
+        const { data } = await (
+          this.#collection(kind).create as (p: typeof params) => Promise<{ data: Operation }>
+        )(params)
+        return data
+      } catch (thrown) {
+        const error = toGoogleCallError(`run.${kind}.create`, thrown)
+        if (!isRetryable(error) || attempt >= 4) throw error
+        // The create may have gone through before the connection failed: look before trying again.
+        if (await this.get(kind, name)) return undefined
+        await new Promise(resolve => setTimeout(resolve, 250 * 2 ** attempt * Math.random()))
+      }
+    }
+  }
+
+  /** A full replacement carrying the live etag, so a concurrent change is refused, not overwritten. */
+  async update(
+    kind: ResourceKind,
+    name: string,
+    body: RunResource,
+    forceNewRevision = false
+  ): Promise<Operation> {
+    const collection = this.#collection(kind)
+    const call = `run.${kind}.patch`
+    try {
+      // PATCH with the same body and etag is idempotent: a retry either applies it once or gets 409.
+      const { data } = await withRetry(call, () =>
+        kind === 'service'
+          ? (collection as run_v2.Resource$Projects$Locations$Services).patch({
+              name,
+              requestBody: body,
+              forceNewRevision: forceNewRevision || undefined
+            })
+          : (collection as run_v2.Resource$Projects$Locations$Jobs).patch({
+              name,
+              requestBody: body
+            })
+      )
+      return data
+    } catch (thrown) {
+      throw toGoogleCallError(call, thrown)
+    }
+  }
+
+  operation(name: string): Promise<Operation> {
+    return withRetry(
+      'run.operations.get',
+      async () => (await this.#run.projects.locations.operations.get({ name })).data
+    )
+  }
+
+  /** Best effort server-side wait: it may return before the operation is done (REFERENCE.md). */
+  waitOperation(name: string, timeoutSeconds: number): Promise<Operation> {
+    return withRetry('run.operations.wait', async () => {
+      const { data } = await this.#run.projects.locations.operations.wait({
+        name,
+        requestBody: { timeout: `${Math.max(1, Math.round(timeoutSeconds))}s` }
+      })
+      return data
+    })
+  }
+
+  async runJob(name: string): Promise<Operation> {
+    try {
+      // Not retried: a second run would start a second execution.
+      const { data } = await this.#run.projects.locations.jobs.run({ name, requestBody: {} })
+      return data
+    } catch (thrown) {
+      throw toGoogleCallError('run.jobs.run', thrown)
+    }
+  }
+
+  execution(name: string): Promise<run_v2.Schema$GoogleCloudRunV2Execution> {
+    return withRetry(
+      'run.executions.get',
+      async () => (await this.#run.projects.locations.jobs.executions.get({ name })).data
+    )
+  }
+}

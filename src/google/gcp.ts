@@ -1,0 +1,250 @@
+/**
+ * Every Google call the checks and the grant make, each under the one retry policy and memoised for the
+ * run, so that nothing is fetched twice however many checks ask for it. Calls return googleapis' types
+ * and throw GoogleCallError; what a denial means is for the caller to decide.
+ */
+import type { artifactregistry_v1 } from 'googleapis/build/src/apis/artifactregistry/v1.js'
+import type { cloudresourcemanager_v1 } from 'googleapis/build/src/apis/cloudresourcemanager/v1.js'
+import type { iam_v1 } from 'googleapis/build/src/apis/iam/v1.js'
+import type { policytroubleshooter_v3 } from 'googleapis/build/src/apis/policytroubleshooter/v3.js'
+import type { run_v2 } from 'googleapis/build/src/apis/run/v2.js'
+import type { ResourceKind } from '../config.js'
+import type { GoogleClients } from './clients.js'
+import { toGoogleCallError } from './errors.js'
+import { withRetry } from './retry.js'
+
+export type Policy = iam_v1.Schema$Policy
+export type Repository = artifactregistry_v1.Schema$Repository
+export type RunResource =
+  | run_v2.Schema$GoogleCloudRunV2Service
+  | run_v2.Schema$GoogleCloudRunV2Job
+  | run_v2.Schema$GoogleCloudRunV2WorkerPool
+
+/** The policy version that keeps conditional bindings intact (REFERENCE.md "IAM policy writes"). */
+export const POLICY_VERSION = 3
+
+export class Gcp {
+  readonly #clients: GoogleClients
+  readonly #memo = new Map<string, Promise<unknown>>()
+
+  constructor(clients: GoogleClients) {
+    this.#clients = clients
+  }
+
+  /** Runs `fetch` once per key for the run; a failure is remembered too (asking again would fail again). */
+  #once<T>(key: string, fetch: () => Promise<T>): Promise<T> {
+    let pending = this.#memo.get(key) as Promise<T> | undefined
+    if (!pending) {
+      pending = withRetry(key.split(' ')[0] ?? key, fetch)
+      // Calls may be started early and awaited later; a failure is handled by whoever awaits it.
+      pending.catch(() => undefined)
+      this.#memo.set(key, pending)
+    }
+    return pending
+  }
+
+  project(projectId: string): Promise<cloudresourcemanager_v1.Schema$Project> {
+    return this.#once(`cloudresourcemanager.projects.get ${projectId}`, async () => {
+      const { data } = await this.#clients.resourceManager.projects.get({ projectId })
+      return data
+    })
+  }
+
+  /** Ancestors bottom-up: the project, then its folders, then the organisation. */
+  ancestry(projectId: string): Promise<cloudresourcemanager_v1.Schema$Ancestor[]> {
+    return this.#once(`cloudresourcemanager.projects.getAncestry ${projectId}`, async () => {
+      const { data } = await this.#clients.resourceManager.projects.getAncestry({
+        projectId,
+        requestBody: {}
+      })
+      return data.ancestor ?? []
+    })
+  }
+
+  /** `projects/P`, `folders/N` or `organizations/N`. */
+  resourcePolicy(resource: string): Promise<Policy> {
+    const requestBody = { options: { requestedPolicyVersion: POLICY_VERSION } }
+    return this.#once(`cloudresourcemanager.getIamPolicy ${resource}`, async () => {
+      const [collection, id = ''] = resource.split('/')
+      if (collection === 'projects') {
+        const { data } = await this.#clients.resourceManager.projects.getIamPolicy({
+          resource: id,
+          requestBody
+        })
+        return data
+      }
+      const v3 = this.#clients.resourceManagerV3
+      const { data } =
+        collection === 'folders'
+          ? await v3.folders.getIamPolicy({ resource, requestBody })
+          : await v3.organizations.getIamPolicy({ resource, requestBody })
+      return data as Policy
+    })
+  }
+
+  repository(name: string): Promise<Repository> {
+    return this.#once(`artifactregistry.repositories.get ${name}`, async () => {
+      const { data } = await this.#clients.artifactRegistry.projects.locations.repositories.get({
+        name
+      })
+      return data
+    })
+  }
+
+  repositoryPolicy(name: string): Promise<Policy> {
+    return this.#once(`artifactregistry.repositories.getIamPolicy ${name}`, () =>
+      this.readRepositoryPolicy(name)
+    )
+  }
+
+  /** Not memoised: the grant's read-modify-write must see the latest etag on every attempt. */
+  async readRepositoryPolicy(name: string): Promise<Policy> {
+    const { data } =
+      await this.#clients.artifactRegistry.projects.locations.repositories.getIamPolicy({
+        resource: name,
+        'options.requestedPolicyVersion': POLICY_VERSION
+      })
+    return data
+  }
+
+  /** Never retried here: a 409 is the grant's to handle by re-reading, not by sending the same body. */
+  async setRepositoryPolicy(name: string, policy: Policy): Promise<Policy> {
+    try {
+      const { data } =
+        await this.#clients.artifactRegistry.projects.locations.repositories.setIamPolicy({
+          resource: name,
+          requestBody: { policy }
+        })
+      return data
+    } catch (thrown) {
+      throw toGoogleCallError('artifactregistry.repositories.setIamPolicy', thrown)
+    }
+  }
+
+  /** The subset of `permissions` the caller holds on the repository. */
+  testRepositoryPermissions(name: string, permissions: readonly string[]): Promise<Set<string>> {
+    return this.#once(
+      `artifactregistry.repositories.testIamPermissions ${name} ${permissions}`,
+      async () => {
+        const { data } =
+          await this.#clients.artifactRegistry.projects.locations.repositories.testIamPermissions({
+            resource: name,
+            requestBody: { permissions: [...permissions] }
+          })
+        return new Set(data.permissions ?? [])
+      }
+    )
+  }
+
+  testProjectPermissions(projectId: string, permissions: readonly string[]): Promise<Set<string>> {
+    return this.#once(
+      `cloudresourcemanager.projects.testIamPermissions ${projectId} ${permissions}`,
+      async () => {
+        const { data } = await this.#clients.resourceManager.projects.testIamPermissions({
+          resource: projectId,
+          requestBody: { permissions: [...permissions] }
+        })
+        return new Set(data.permissions ?? [])
+      }
+    )
+  }
+
+  testServiceAccountPermissions(
+    email: string,
+    permissions: readonly string[]
+  ): Promise<Set<string>> {
+    return this.#once(
+      `iam.serviceAccounts.testIamPermissions ${email} ${permissions}`,
+      async () => {
+        const { data } = await this.#clients.iam.projects.serviceAccounts.testIamPermissions({
+          resource: `projects/-/serviceAccounts/${email}`,
+          requestBody: { permissions: [...permissions] }
+        })
+        return new Set(data.permissions ?? [])
+      }
+    )
+  }
+
+  /** The live service, job or worker pool, or undefined when it does not exist yet. */
+  runResource(kind: ResourceKind, name: string): Promise<RunResource | undefined> {
+    return this.#once(`run.${kind}.get ${name}`, async () => {
+      const locations = this.#clients.run.projects.locations
+      try {
+        const { data } =
+          kind === 'service'
+            ? await locations.services.get({ name })
+            : kind === 'job'
+              ? await locations.jobs.get({ name })
+              : await locations.workerPools.get({ name })
+        return data
+      } catch (thrown) {
+        if (toGoogleCallError(`run.${kind}.get`, thrown).httpStatus === 404) return undefined
+        throw thrown
+      }
+    })
+  }
+
+  /** Predefined (`roles/x`) or custom (`projects/P/roles/x`, `organizations/O/roles/x`) role. */
+  role(name: string): Promise<iam_v1.Schema$Role> {
+    return this.#once(`iam.roles.get ${name}`, async () => {
+      const iam = this.#clients.iam
+      const { data } = name.startsWith('projects/')
+        ? await iam.projects.roles.get({ name })
+        : name.startsWith('organizations/')
+          ? await iam.organizations.roles.get({ name })
+          : await iam.roles.get({ name })
+      return data
+    })
+  }
+
+  troubleshoot(
+    principalEmail: string,
+    fullResourceName: string,
+    permission: string
+  ): Promise<policytroubleshooter_v3.Schema$GoogleCloudPolicytroubleshooterIamV3TroubleshootIamPolicyResponse> {
+    return this.#once(
+      `policytroubleshooter.iam.troubleshoot ${principalEmail} ${fullResourceName} ${permission}`,
+      async () => {
+        const { data } = await this.#clients.troubleshooter.iam.troubleshoot({
+          requestBody: { accessTuple: { principal: principalEmail, fullResourceName, permission } }
+        })
+        return data
+      }
+    )
+  }
+
+  /**
+   * The digest a tag points at, through the Artifact Registry API. Built by hand: a nested image name
+   * must reach the API as one `%2F`-encoded segment, and googleapis encodes it twice (REFERENCE.md).
+   */
+  resolveTag(repository: string, imagePath: string, tag: string): Promise<string | undefined> {
+    const pkg = encodeURIComponent(imagePath)
+    const url = `${this.#clients.endpoints.ARTIFACTREGISTRY}v1/${repository}/packages/${pkg}/tags/${encodeURIComponent(tag)}`
+    return this.#once(`artifactregistry.tags.get ${url}`, async () => {
+      const { data } = await this.#clients.auth.request<artifactregistry_v1.Schema$Tag>({
+        url,
+        retry: false
+      })
+      return data.version?.split('/').pop()
+    })
+  }
+
+  /** Whether a digest exists in the repository (for references pinned by digest). */
+  hasVersion(repository: string, imagePath: string, digest: string): Promise<boolean> {
+    const url = `${this.#clients.endpoints.ARTIFACTREGISTRY}v1/${repository}/packages/${encodeURIComponent(imagePath)}/versions/${encodeURIComponent(digest)}`
+    return this.#once(`artifactregistry.versions.get ${url}`, async () => {
+      await this.#clients.auth.request({ url, retry: false })
+      return true
+    })
+  }
+}
+
+/** A denial, as opposed to a failure: the caller may not read or do this. */
+export function isDenied(thrown: unknown): boolean {
+  const status = toGoogleCallError('', thrown).httpStatus
+  return status === 403 || status === 401
+}
+
+export function isNotFound(thrown: unknown): boolean {
+  return toGoogleCallError('', thrown).httpStatus === 404
+}
