@@ -82,6 +82,11 @@ export interface FaultRule {
   readonly kind: 'status' | 'drop'
   readonly status?: number
   readonly retryAfterSeconds?: number
+  /**
+   * The error's message, in place of Google's generic one for the status: text an API could echo back
+   * (a resource name, a user's input), to test how the action renders it.
+   */
+  readonly message?: string
   /** How many matching requests fail before the route answers normally again; undefined = forever. */
   readonly times?: number
 }

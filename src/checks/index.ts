@@ -165,7 +165,13 @@ async function checkServiceAgent(
       : Promise.resolve([])
   if (plan.notNeededBecause !== undefined) {
     const findings = await upstreams
-    return { access: accessOf(findings) ?? 'not-needed', note: plan.notNeededBecause, findings }
+    const access = accessOf(findings)
+    // An upstream that Artifact Registry's agent may not read blocks the pull all the same: say so,
+    // rather than only that Cloud Run's own agent needs nothing.
+    const note = access
+      ? `${worst(findings)?.detail} (Cloud Run's service agent itself needs no grant: ${plan.notNeededBecause}.)`
+      : plan.notNeededBecause
+    return { access: access ?? 'not-needed', note, findings }
   }
   const member = `serviceAccount:${plan.serviceAgent}`
   const [finding, upstreamFindings] = await Promise.all([
@@ -173,7 +179,16 @@ async function checkServiceAgent(
     upstreams
   ])
   const findings = [finding, ...upstreamFindings]
-  return { access: accessOf(findings) ?? 'ok', note: finding.detail, findings }
+  return {
+    access: accessOf(findings) ?? 'ok',
+    note: (worst(findings) ?? finding).detail,
+    findings
+  }
+}
+
+/** The first missing finding, else the first unknown one; undefined when all are ok. */
+function worst(findings: readonly Finding[]): Finding | undefined {
+  return findings.find(f => f.status === 'missing') ?? findings.find(f => f.status === 'unknown')
 }
 
 /** The worst status among findings, as the service_agent_access output; undefined when all are ok. */
@@ -194,10 +209,53 @@ async function grant(
   const by = principal ?? 'the deployer'
   const record = { repository, member, role: READER_ROLE, by }
   const isAgentFinding = (f: Finding) => f.check === 'service-agent'
-  if (config.dryRun) {
+  const adminFix = repositoryGrant(repository, member, READER_ROLE)
+  const refused = (why: string, permission: string = PERMISSIONS.setRepositoryPolicy) => {
+    const denied: Finding = {
+      check: 'grant',
+      kind: 'permission',
+      principal: by,
+      permission,
+      resource: repository,
+      status: 'missing',
+      source: 'check',
+      detail:
+        `${why} An administrator of ${repository} can run the fix instead, or give ${by} ` +
+        'roles/artifactregistry.admin on the repository so that service_agent_access: grant can.',
+      fix: adminFix
+    }
     return {
       ...outcome,
-      serviceAgentNote: `dry run: would grant ${READER_ROLE} on ${repository} to ${member}`,
+      findings: [
+        ...outcome.findings.filter(f => f.permission !== PERMISSIONS.setRepositoryPolicy),
+        denied
+      ]
+      // serviceAgentAccess stays as the check found it: a refused grant says nothing new about it.
+    }
+  }
+  // testIamPermissions already said no: do not send a write that can only be refused.
+  const mayGrant = outcome.findings.find(
+    f => f.check === 'deployer' && f.permission === PERMISSIONS.setRepositoryPolicy
+  )
+  if (mayGrant?.status === 'missing') {
+    return refused(
+      `${by} may not set the IAM policy of ${repository} (testIamPermissions), so the grant was not attempted.`
+    )
+  }
+  if (config.dryRun) {
+    const note = `dry run: would grant ${READER_ROLE} on ${repository} to ${member}; nothing written`
+    return {
+      ...outcome,
+      // The agent still lacks access (the outputs say so), but the deploy would grant it first.
+      findings: outcome.findings.map(f =>
+        isAgentFinding(f)
+          ? {
+              ...f,
+              detail: `${f.detail} service_agent_access: grant would add ${READER_ROLE} for it (dry run: nothing written).`
+            }
+          : f
+      ),
+      serviceAgentNote: note,
       grant: { ...record, result: 'would-grant', attempts: 0 }
     }
   }
@@ -212,33 +270,18 @@ async function grant(
       findings: outcome.findings.map(f =>
         isAgentFinding(f) ? { ...f, status: 'ok' as const, detail } : f
       ),
-      serviceAgentAccess: 'granted',
+      // `granted` only when this run wrote the binding; one found already there is plainly `ok`.
+      serviceAgentAccess: result.result === 'granted' ? 'granted' : 'ok',
       serviceAgentNote: detail,
       grant: { ...record, result: result.result, attempts: result.attempts }
     }
   } catch (thrown) {
     const error = toGoogleCallError('artifactregistry.repositories.setIamPolicy', thrown)
     if (!isDenied(thrown)) throw error
-    const permission = error.deniedPermission ?? PERMISSIONS.setRepositoryPolicy
-    const denied: Finding = {
-      check: 'grant',
-      kind: 'permission',
-      principal: by,
-      permission,
-      resource: repository,
-      status: 'missing',
-      source: 'check',
-      detail: `The grant was refused (${error.message}). An administrator of ${repository} can run the fix instead.`,
-      fix: repositoryGrant(repository, member, READER_ROLE)
-    }
-    return {
-      ...outcome,
-      findings: [
-        ...outcome.findings.filter(f => f.permission !== PERMISSIONS.setRepositoryPolicy),
-        denied
-      ],
-      serviceAgentAccess: 'missing'
-    }
+    return refused(
+      `The grant was refused (${error.message}).`,
+      error.deniedPermission ?? PERMISSIONS.setRepositoryPolicy
+    )
   }
 }
 

@@ -15,6 +15,8 @@ import { resolveRoles } from '../iam/roles.js'
 import { repositoryGrant } from '../report/fixes.js'
 
 export const READER_ROLE = 'roles/artifactregistry.reader'
+/** Stands for the granting role when only Policy Troubleshooter knows which binding grants access. */
+const TROUBLESHOOTER = 'Policy Troubleshooter'
 
 export async function checkPrincipalCanDownload(
   gcp: Gcp,
@@ -26,7 +28,12 @@ export async function checkPrincipalCanDownload(
     verdictFromPolicies(gcp, principal, repository),
     troubleshoot(gcp, principal, repository)
   ])
-  const final = troubleshooter.verdict ?? verdict
+  // Troubleshooter's definite answer wins (it also sees deny policies); when both say ok, the
+  // policies' verdict names the binding that grants access, which Troubleshooter's summary does not.
+  const final =
+    troubleshooter.verdict?.status === 'ok' && verdict.status === 'ok'
+      ? verdict
+      : (troubleshooter.verdict ?? verdict)
   return toFinding(check, principal, repository, final, troubleshooter.note)
 }
 
@@ -57,11 +64,7 @@ async function troubleshoot(
         return {
           verdict: {
             status: 'ok',
-            grantedBy: {
-              resource: repository,
-              role: '(per Policy Troubleshooter)',
-              member: principal
-            }
+            grantedBy: { resource: repository, role: TROUBLESHOOTER, member: principal }
           }
         }
       case 'CANNOT_ACCESS':
@@ -100,7 +103,14 @@ function toFinding(
       return {
         ...base,
         status: 'ok',
-        detail: `${principal} can read ${repository} through ${verdict.grantedBy.role} on ${verdict.grantedBy.resource}.`
+        detail:
+          verdict.grantedBy.role === TROUBLESHOOTER
+            ? `Policy Troubleshooter reports that ${principal} can read ${repository}.`
+            : `${principal} can read ${repository} through ${verdict.grantedBy.role} on ${verdict.grantedBy.resource}` +
+              // Access through allUsers or allAuthenticatedUsers is worth telling apart from a grant.
+              (verdict.grantedBy.member === principal
+                ? '.'
+                : ` (bound to ${verdict.grantedBy.member}).`)
       }
     case 'missing':
       return {

@@ -51,12 +51,20 @@ export function annotationMessage(finding: Finding): string {
   return lines.join('\n')
 }
 
-export function annotate(findings: readonly Finding[], location: StepLocation | undefined): void {
+/**
+ * `blocking` tells an error from a warning: a missing permission that the run will fix itself (a dry
+ * run's grant) is a warning, so that a green run carries no error.
+ */
+export function annotate(
+  findings: readonly Finding[],
+  location: StepLocation | undefined,
+  blocking: (finding: Finding) => boolean = f => f.status === 'missing'
+): void {
   for (const finding of findings) {
     if (finding.status === 'ok') continue
     const properties = { title: annotationTitle(finding), ...location }
     const message = annotationMessage(finding)
-    if (finding.status === 'missing') core.error(message, properties)
+    if (blocking(finding)) core.error(message, properties)
     else core.warning(message, properties)
   }
 }

@@ -16,6 +16,9 @@ export function code(text: string): string {
 }
 
 export function table(header: readonly string[], rows: readonly (readonly string[])[]): string {
-  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`
+  // GFM ends a cell at every unescaped `|`, even inside a code span (a name such as a branch can hold
+  // one): escape what escapeMarkdown has not already.
+  const cell = (text: string) => text.replace(/(?<!\\)\|/g, '\\|')
+  const line = (cells: readonly string[]) => `| ${cells.map(cell).join(' | ')} |`
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n')
 }

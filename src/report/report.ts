@@ -34,3 +34,12 @@ export interface RunReport {
     readonly execution?: string
   }
 }
+
+/**
+ * Whether a finding stops the deploy: a verified missing permission, except the service agent's when a
+ * dry run's grant would add it first (the real run would grant, then deploy).
+ */
+export function isBlocking(report: Pick<RunReport, 'grant'>, finding: Finding): boolean {
+  if (finding.status !== 'missing') return false
+  return !(finding.check === 'service-agent' && report.grant?.result === 'would-grant')
+}
