@@ -11,6 +11,7 @@ import type {
 } from './config.js'
 import { resolveEndpoints } from './endpoints.js'
 import { InputError } from './errors.js'
+import { checkFields, JOB_FIELDS, SERVICE_FIELDS, WORKER_POOL_FIELDS } from './deploy/fields.js'
 import { ImageReferenceError, parseImageReference, type ImageReference } from './image.js'
 
 /** Where the raw inputs come from: the runner by default, a fake in tests. */
@@ -163,7 +164,7 @@ export function readConfig(source: InputSource = actionsSource): Config {
     'runtime_service_account',
     input('runtime_service_account')
   )
-  const metadata = readMetadata(source, input('metadata'), target.kind)
+  const metadata = readMetadata(source, input('metadata'), target)
   const tag = readTag(input('tag'), target)
   const waitTimeoutMs = readDuration('wait_timeout', input('wait_timeout') || '10m')
   const iamPropagationTimeoutMs = readDuration(
@@ -539,7 +540,16 @@ function readLabels(raw: string): ReadonlyMap<string, string> | undefined {
 
 type DetectedKind = ResourceKind | 'serviceOrWorkerPool'
 
-function readMetadata(source: InputSource, path: string, kind: ResourceKind): Config['metadata'] {
+const REFERENCE_PAGE: Record<ResourceKind, string> = {
+  service: 'projects.locations.services',
+  job: 'projects.locations.jobs',
+  workerPool: 'projects.locations.workerPools'
+}
+
+const FIELDS = { service: SERVICE_FIELDS, job: JOB_FIELDS, workerPool: WORKER_POOL_FIELDS } as const
+
+function readMetadata(source: InputSource, path: string, target: Target): Config['metadata'] {
+  const { kind } = target
   if (path === '') return undefined
   let text: string
   try {
@@ -583,8 +593,30 @@ function readMetadata(source: InputSource, path: string, kind: ResourceKind): Co
       `a Cloud Run ${KIND_NAMES[kind]} resource, but the file holds a ${KIND_NAMES[found.kind]} (it has ${found.field})`
     )
   }
-  // Field types beyond the shape checked here are the Admin API's to judge on deploy.
-  return Object.freeze({ path, resource: parsed as CloudRunResource })
+  // Field names are checked here, so the error names the file's field; the values' types and ranges
+  // are the Admin API's to judge on deploy.
+  const checked = checkFields(parsed, FIELDS[kind])
+  if ('problem' in checked) {
+    const { path: field, problem } = checked.problem
+    throw new InputError(
+      'metadata',
+      path,
+      `a Cloud Run Admin API v2 ${KIND_NAMES[kind]} resource, but ${field} ${problem} ` +
+        `(field names: https://cloud.google.com/run/docs/reference/rest/v2/${REFERENCE_PAGE[kind]})`
+    )
+  }
+  const resource = checked.resource
+  // The inputs name the resource; a file written for another one is more likely a mistake than not.
+  const name = resource['name']
+  if (typeof name === 'string' && name !== '' && name.split('/').pop() !== target.name) {
+    throw new InputError(
+      'metadata',
+      path,
+      `a resource named ${target.name} or unnamed, but the file's name is ${name}`
+    )
+  }
+  delete resource['name']
+  return Object.freeze({ path, resource: resource as CloudRunResource })
 }
 
 /** Which resource a v2 document describes, from the fields only that kind has. */

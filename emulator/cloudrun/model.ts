@@ -40,6 +40,8 @@ const LOCATION = '/v2/projects/(?<project>[^/]+)/locations/(?<location>[^/]+)'
 
 export class CloudRunModel {
   private readonly store: CloudRunStore
+  /** Out-of-band changes armed by changeBeforeNextPatch, by canonical resource name. */
+  private readonly pendingChanges = new Map<string, (resource: Workload) => void>()
 
   constructor(ctx: EmulatorContext, scenario: Scenario) {
     this.store = new CloudRunStore(ctx)
@@ -85,7 +87,10 @@ export class CloudRunModel {
           pattern: new RegExp(`^${item}$`),
           name: `${spec.routePrefix}.patch`,
           mutating: true,
-          handler: settled(req => patchWorkload(store, spec, req))
+          handler: settled(req => {
+            this.applyPendingChange(spec, req)
+            return patchWorkload(store, spec, req)
+          })
         },
         {
           method: 'DELETE',
@@ -271,6 +276,24 @@ export class CloudRunModel {
 
   mutateWorkerPool(name: string, fn: (pool: WorkerPool) => void): WorkerPool {
     return this.mutate(WORKER_POOL, name, fn as (resource: Workload) => void) as WorkerPool
+  }
+
+  /**
+   * Arms another writer's change (`fn`, as mutateService) to land just before the next PATCH of `name`
+   * is evaluated: after the client read the resource and before its write, the race an etag exists to
+   * catch (AIP-154), made deterministic for tests.
+   */
+  changeBeforeNextPatch(name: string, fn: (resource: Workload) => void): void {
+    this.pendingChanges.set(this.store.canonical(name), fn)
+  }
+
+  private applyPendingChange(spec: KindSpec, req: EmulatorRequest): void {
+    const { projectId } = this.store.project(req)
+    const name = `projects/${projectId}/locations/${req.params['location'] ?? ''}/${spec.collection}/${req.params['id'] ?? ''}`
+    const change = this.pendingChanges.get(name)
+    if (!change) return
+    this.pendingChanges.delete(name)
+    this.mutate(spec, name, change)
   }
 
   private mutate(spec: KindSpec, name: string, fn: (resource: Workload) => void): Workload {

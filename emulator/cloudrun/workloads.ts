@@ -347,6 +347,9 @@ function materialize(
       if (value !== undefined) json[field] = deepCopy(value)
     }
   }
+  // Service.creator: "Email address of the authenticated creator" (service.proto): set once, on create;
+  // an update by someone else leaves it as it was (unset, for a seed that never had one).
+  if (!existing) json['creator'] = email
   const generation = String(Number(existing?.generation ?? '0') + 1)
   Object.assign(json, {
     name,
@@ -354,7 +357,6 @@ function materialize(
     generation,
     createTime: existing?.createTime ?? at,
     updateTime: at,
-    creator: existing?.creator ?? email,
     lastModifier: email,
     etag: newEtag(name),
     reconciling: true,

@@ -38,7 +38,9 @@ export interface DeployContext {
 export class DeployFailure extends ActionError {
   constructor(
     message: string,
-    readonly findings: readonly Finding[]
+    readonly findings: readonly Finding[],
+    /** What the failed deploy still produced (the failed revision, the failed execution). */
+    readonly partial: Partial<Pick<DeployOutcome, 'revision' | 'execution'>> = {}
   ) {
     super(message)
   }
@@ -51,6 +53,7 @@ const shortName = (name: string | null | undefined) => name?.split('/').pop()
 export async function deploy(ctx: DeployContext): Promise<DeployOutcome> {
   const api = new RunApi(ctx.clients.run)
   const started = Date.now()
+  const timeoutMs = ctx.config.iamPropagationTimeoutMs
   let existing = ctx.existing
   let forceNewRevision = false
   for (let attempt = 1; ; attempt++) {
@@ -58,35 +61,38 @@ export async function deploy(ctx: DeployContext): Promise<DeployOutcome> {
       const resource = await deployOnce(ctx, api, existing, forceNewRevision)
       return await finish(ctx, api, resource)
     } catch (thrown) {
-      if (!(thrown instanceof DeployFailure) || !isPropagationWait(ctx, thrown, started))
+      // Only the pull that this run's own grant should fix is worth waiting for; anything else is final.
+      if (!(thrown instanceof DeployFailure) || !ctx.justGranted || !isPullFailure(thrown)) {
         throw thrown
+      }
       const elapsed = Math.round((Date.now() - started) / 1000)
-      const delay = Math.min(60_000, 5000 * 2 ** (attempt - 1))
+      const left = started + timeoutMs - Date.now()
+      if (left <= 0) {
+        throw new DeployFailure(
+          `IAM did not propagate within iam_propagation_timeout (${Math.round(timeoutMs / 1000)}s): ` +
+            `the binding was granted, but after ${attempt} deploy${attempt > 1 ? 's' : ''} in ${elapsed}s ` +
+            'Cloud Run still cannot pull the image. Rerun later, or raise iam_propagation_timeout. ' +
+            `Last error: ${thrown.message}`,
+          thrown.findings,
+          thrown.partial
+        )
+      }
+      const delay = Math.min(60_000, 5000 * 2 ** (attempt - 1), left)
       core.info(
-        `The service agent cannot pull the image yet: the new IAM binding is still propagating ` +
-          `(${elapsed}s so far, up to ${Math.round(ctx.config.iamPropagationTimeoutMs / 1000)}s). ` +
+        `Waiting for IAM to propagate: the service agent cannot pull the image yet, as expected right ` +
+          `after the grant (${elapsed}s so far, up to ${Math.round(timeoutMs / 1000)}s, iam_propagation_timeout). ` +
           `Redeploying in ${Math.round(delay / 1000)}s (attempt ${attempt + 1}).`
       )
-      await sleep(
-        Math.min(delay, Math.max(0, started + ctx.config.iamPropagationTimeoutMs - Date.now()))
-      )
+      await sleep(delay)
       existing = await api.get(ctx.config.target.kind, ctx.plan.resourceName)
+      // The same template again would not start a new revision; the new one pulls with the new binding.
       forceNewRevision = true
     }
   }
 }
 
-function isPropagationWait(ctx: DeployContext, failure: DeployFailure, started: number): boolean {
-  const pull = failure.findings.some(f => f.check === 'service-agent' && f.source === 'deploy')
-  const left = started + ctx.config.iamPropagationTimeoutMs - Date.now()
-  if (pull && ctx.justGranted && left <= 0) {
-    core.error(
-      `IAM did not propagate within iam_propagation_timeout (${Math.round(ctx.config.iamPropagationTimeoutMs / 1000)}s): ` +
-        'the binding was granted, but Cloud Run still cannot pull the image. Rerun later, or raise iam_propagation_timeout.'
-    )
-  }
-  return pull && ctx.justGranted && left > 0
-}
+const isPullFailure = (failure: DeployFailure) =>
+  failure.findings.some(f => f.check === 'service-agent' && f.source === 'deploy')
 
 function changesFrom(ctx: DeployContext, revisionName: string | undefined): SpecChanges {
   const { config } = ctx
@@ -160,7 +166,11 @@ async function deployOnce(
       throw failure(ctx, done.error.message ?? 'the operation failed', resource)
     }
   }
-  const resource = await api.get(kind, plan.resourceName)
+  // Without an operation to follow (a create whose answer was lost, then found on a re-read), the
+  // resource itself says when it is done.
+  const resource = operation?.name
+    ? await api.get(kind, plan.resourceName)
+    : await waitForResource(ctx, api)
   if (!resource) throw new ActionError(`${plan.resourceName} is gone after the deploy.`)
   const terminal = resource.terminalCondition
   if (terminal?.state === 'CONDITION_FAILED') {
@@ -189,16 +199,47 @@ async function waitForOperation(
     current = await api.waitOperation(current.name as string, Math.min(10, left / 1000))
     if (Date.now() - lastProgress >= PROGRESS_EVERY_MS && !current.done) {
       lastProgress = Date.now()
-      const meta = current.metadata as RunResource | undefined
-      const condition = meta?.terminalCondition
-      core.info(
-        `Waiting: revision ${shortName((meta as { latestCreatedRevision?: string })?.latestCreatedRevision) ?? 'pending'}, ` +
-          `${condition?.type ?? 'Ready'} ${condition?.state ?? 'CONDITION_PENDING'}${condition?.reason ? ` (${condition.reason})` : ''}, ` +
-          `${Math.round((Date.now() - started) / 1000)}s elapsed.`
-      )
+      core.info(progressLine(current.metadata as RunResource | undefined, started))
     }
   }
   return current
+}
+
+const isSettled = (resource: RunResource) =>
+  !resource.reconciling &&
+  ['CONDITION_SUCCEEDED', 'CONDITION_FAILED'].includes(resource.terminalCondition?.state ?? '')
+
+/** Polls the resource until its terminal condition settles, within wait_timeout. */
+async function waitForResource(ctx: DeployContext, api: RunApi): Promise<RunResource | undefined> {
+  const started = Date.now()
+  let lastProgress = started
+  for (;;) {
+    const resource = await api.get(ctx.config.target.kind, ctx.plan.resourceName)
+    if (!resource || isSettled(resource)) return resource
+    if (Date.now() - started >= ctx.config.waitTimeoutMs) {
+      throw new ActionError(
+        `${ctx.plan.resourceName} did not become ready within wait_timeout ` +
+          `(${Math.round(ctx.config.waitTimeoutMs / 1000)}s). Raise wait_timeout, or set wait: false.`
+      )
+    }
+    if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = Date.now()
+      core.info(progressLine(resource, started))
+    }
+    await sleep(1000)
+  }
+}
+
+function progressLine(resource: RunResource | undefined, started: number): string {
+  const condition = resource?.terminalCondition
+  const revision = shortName(
+    (resource as { latestCreatedRevision?: string | null } | undefined)?.latestCreatedRevision
+  )
+  return (
+    `Waiting: revision ${revision ?? 'pending'}, ` +
+    `${condition?.type ?? 'Ready'} ${condition?.state ?? 'CONDITION_PENDING'}${condition?.reason ? ` (${condition.reason})` : ''}, ` +
+    `${Math.round((Date.now() - started) / 1000)}s elapsed.`
+  )
 }
 
 /** Turns a failure message into a DeployFailure with Cloud Run's own words and, when it is the pull, a finding. */
@@ -213,6 +254,9 @@ function failure(
   ]
   const texts = [message, ...conditions.map(c => c.message ?? '')]
   const pull = texts.map(parsePullFailure).find(Boolean)
+  const revision = shortName(
+    (resource as { latestCreatedRevision?: string | null } | undefined)?.latestCreatedRevision
+  )
   const reason =
     conditions.find(c => c.reason && c.reason !== 'CONDITION_REASON_UNDEFINED')?.reason ??
     conditions.find(c => c.revisionReason)?.revisionReason ??
@@ -222,12 +266,14 @@ function failure(
     return new DeployFailure(
       `Cloud Run's service agent ${pull.serviceAgent} cannot pull ${pull.image}` +
         `${reason ? ` (${reason})` : ''}. Fix: ${finding.fix?.gcloud ?? 'grant it roles/artifactregistry.reader on the repository'}`,
-      [finding]
+      [finding],
+      { revision }
     )
   }
   return new DeployFailure(
     `The deploy of ${ctx.plan.resourceName} failed${reason ? ` (${reason})` : ''}: ${message.replace(/\s+/g, ' ')}`,
-    []
+    [],
+    { revision }
   )
 }
 
@@ -271,11 +317,15 @@ async function execute(ctx: DeployContext, api: RunApi): Promise<string | undefi
     `Execution ${shortName(executionName)}: ${counts}.${result?.logUri ? ` Logs: ${result.logUri}` : ''}`
   )
   if (done.error || (result?.failedCount ?? 0) > 0 || completed?.state === 'CONDITION_FAILED') {
-    const message = done.error?.message ?? completed?.message ?? counts
+    const message = done.error?.message ?? completed?.message ?? 'the execution failed'
+    const reason = completed?.executionReason ?? completed?.reason ?? undefined
     const pull = parsePullFailure(message)
     throw new DeployFailure(
-      `Execution ${shortName(executionName)} failed: ${message.replace(/\s+/g, ' ')}${result?.logUri ? ` Logs: ${result.logUri}` : ''}`,
-      pull ? [pullFailureFinding(pull, ctx.plan.repository)] : []
+      `Execution ${shortName(executionName)} failed (${counts})` +
+        `${reason && reason !== 'EXECUTION_REASON_UNDEFINED' ? `, ${reason}` : ''}: ` +
+        `${message.replace(/\s+/g, ' ')}${result?.logUri ? ` Logs: ${result.logUri}` : ''}`,
+      pull ? [pullFailureFinding(pull, ctx.plan.repository)] : [],
+      { execution: executionName ?? undefined }
     )
   }
   return executionName ?? undefined

@@ -5,7 +5,7 @@
 import type { run_v2 } from 'googleapis/build/src/apis/run/v2.js'
 import type { ResourceKind } from '../config.js'
 import { toGoogleCallError } from '../google/errors.js'
-import { isRetryable, withRetry } from '../google/retry.js'
+import { DEFAULT_RETRY_POLICY, isRetryable, retryDelayMs, withRetry } from '../google/retry.js'
 import type { RunResource } from './spec.js'
 
 export type Operation = run_v2.Schema$GoogleLongrunningOperation
@@ -60,7 +60,9 @@ export class RunApi {
         if (!isRetryable(error) || attempt >= 4) throw error
         // The create may have gone through before the connection failed: look before trying again.
         if (await this.get(kind, name)) return undefined
-        await new Promise(resolve => setTimeout(resolve, 250 * 2 ** attempt * Math.random()))
+        // The one policy's backoff, which also honours Retry-After.
+        const delay = retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error)
+        await new Promise(resolve => setTimeout(resolve, delay))
       }
     }
   }
@@ -76,6 +78,7 @@ export class RunApi {
     const call = `run.${kind}.patch`
     try {
       // PATCH with the same body and etag is idempotent: a retry either applies it once or gets 409.
+      // jobs.patch has neither updateMask nor forceNewRevision (job.proto); a job makes no revisions.
       const { data } = await withRetry(call, () =>
         kind === 'service'
           ? (collection as run_v2.Resource$Projects$Locations$Services).patch({
@@ -83,10 +86,16 @@ export class RunApi {
               requestBody: body,
               forceNewRevision: forceNewRevision || undefined
             })
-          : (collection as run_v2.Resource$Projects$Locations$Jobs).patch({
-              name,
-              requestBody: body
-            })
+          : kind === 'workerPool'
+            ? (collection as run_v2.Resource$Projects$Locations$Workerpools).patch({
+                name,
+                requestBody: body,
+                forceNewRevision: forceNewRevision || undefined
+              })
+            : (collection as run_v2.Resource$Projects$Locations$Jobs).patch({
+                name,
+                requestBody: body
+              })
       )
       return data
     } catch (thrown) {

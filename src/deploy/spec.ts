@@ -69,10 +69,14 @@ const OUTPUT_ONLY = [
 const clone = <T>(value: T): T => structuredClone(value)
 
 /** The metadata file's fields replace the live ones; inside `template` one level deeper. */
-function overlay<T extends { template?: object }>(live: T | undefined, base: T | undefined): T {
+function overlay<T extends { template?: object; etag?: string | null }>(
+  live: T | undefined,
+  base: T | undefined
+): T {
   if (!live) return clone(base ?? ({} as T))
   if (!base) return clone(live)
-  const merged = { ...clone(live), ...clone(base) }
+  // Only the live resource's etag guards this update; a file copied from an older read must not replace it.
+  const merged = { ...clone(live), ...clone(base), etag: live.etag }
   if (live.template && base.template) {
     merged.template = { ...clone(live.template), ...clone(base.template) } as T['template']
   }
