@@ -2,7 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'coverage/'] },
+  { ignores: ['dist/', '.build/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -20,6 +20,26 @@ export default tseslint.config(
                 "Import one API from its own file, e.g. 'googleapis/build/src/apis/run/v2.js'."
             }
           ]
+        }
+      ]
+    }
+  },
+  {
+    files: ['src/**/*.ts'],
+    rules: {
+      // The bundle replaces @actions/http-client and @actions/exec with stubs (src/bundle-shims/): the
+      // only parts of @actions/core that need them must not be called.
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'core',
+          property: 'getIDToken',
+          message: 'Fetch the token as src/auth.ts does; @actions/http-client is not bundled.'
+        },
+        {
+          object: 'core',
+          property: 'platform',
+          message: '@actions/exec is not bundled (src/bundle-shims/actions-exec.ts).'
         }
       ]
     }

@@ -51,6 +51,8 @@ export interface RequestLogEntry {
   readonly path: string
   readonly status: number
   readonly principal: string | undefined
+  /** The bearer token as sent, if any (the secret-scan tests check which token went where). */
+  readonly token: string | undefined
   readonly mutating: boolean
   /** performance.now() when the request arrived and when its response was written. */
   readonly startedAt: number
@@ -119,9 +121,9 @@ const STATUS_BODIES: Readonly<Record<number, readonly [string, string]>> = {
   504: ['DEADLINE_EXCEEDED', 'The request timed out. Please try again.']
 }
 
-function statusBody(status: number) {
-  const [name, message] = STATUS_BODIES[status] ?? ['UNKNOWN', 'Unknown error.']
-  return { error: { code: status, message, status: name } }
+function statusBody(status: number, message?: string) {
+  const [name, generic] = STATUS_BODIES[status] ?? ['UNKNOWN', 'Unknown error.']
+  return { error: { code: status, message: message ?? generic, status: name } }
 }
 
 /** Routes that authenticate by other means than a Google access token. */
@@ -312,7 +314,7 @@ export async function startEmulator(
           const status = fault.status ?? 503
           outcome = {
             status,
-            body: statusBody(status),
+            body: statusBody(status, fault.message),
             headers:
               fault.retryAfterSeconds !== undefined
                 ? { 'Retry-After': String(fault.retryAfterSeconds) }
@@ -375,6 +377,7 @@ export async function startEmulator(
       path: url.pathname,
       status: outcome.status,
       principal,
+      token,
       mutating: match?.route.mutating ?? false,
       startedAt,
       endedAt: performance.now()

@@ -1,3 +1,6 @@
 import { run } from './main.js'
+import { relaunchBehindProxy } from './proxy.js'
 
-await run()
+const relaunched = await relaunchBehindProxy()
+if (relaunched === undefined) await run()
+else process.exitCode = relaunched

@@ -47,7 +47,7 @@ test('an unknown route is a 404 in Google’s body, and logged as unknown', asyn
   ])
 })
 
-test('the request log records name, principal, status and timing', async () => {
+test('the request log records name, principal, token, status and timing', async () => {
   await get(PROJECT)
   expect(emulator.requestLog).toEqual([
     {
@@ -56,6 +56,7 @@ test('the request log records name, principal, status and timing', async () => {
       path: '/v1/projects/myproject-a',
       status: 200,
       principal: DEPLOYER,
+      token: expect.any(String),
       mutating: false,
       startedAt: expect.any(Number),
       endedAt: expect.any(Number)

@@ -32,6 +32,8 @@ export interface ActionRun {
   /** Values registered with ::add-mask:: */
   readonly masked: readonly string[]
   readonly durationMs: number
+  /** performance.now() just before the process was spawned (same clock as the emulator's request log). */
+  readonly spawnedAt: number
 }
 
 export interface RunOptions {
@@ -44,6 +46,8 @@ export interface RunOptions {
   readonly repository?: string
   /** Kill the action after this long (a safety net for a hung run, not a timing assertion). */
   readonly killAfterMs?: number
+  /** Arguments for node before the script (e.g. `--import` of a measuring preload; npm run bench). */
+  readonly nodeArgs?: readonly string[]
 }
 
 interface ActionYaml {
@@ -122,9 +126,14 @@ export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
     else env[name] = value
   }
 
-  const started = performance.now()
-  const { exitCode, stdout, stderr } = await spawnNode(DIST, env, workspace, options.killAfterMs)
-  const durationMs = performance.now() - started
+  const spawned = spawnNode(
+    [...(options.nodeArgs ?? []), DIST],
+    env,
+    workspace,
+    options.killAfterMs
+  )
+  const { exitCode, stdout, stderr } = await spawned.done
+  const durationMs = performance.now() - spawned.at
   const commands = parseCommands(stdout)
   return {
     exitCode,
@@ -135,20 +144,22 @@ export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
     commands,
     annotations: commands.filter(c => ['error', 'warning', 'notice'].includes(c.command)),
     masked: commands.filter(c => c.command === 'add-mask').map(c => c.message),
-    durationMs
+    durationMs,
+    spawnedAt: spawned.at
   }
 }
 
 function spawnNode(
-  script: string,
+  args: readonly string[],
   env: Record<string, string>,
   cwd: string,
   killAfterMs = 120_000
 ) {
-  return new Promise<{ exitCode: number | null; stdout: string; stderr: string }>(
-    (done, failed) => {
+  const at = performance.now()
+  const done = new Promise<{ exitCode: number | null; stdout: string; stderr: string }>(
+    (resolve, failed) => {
       // process.execPath: the Node the tests run on (24, from node_modules/.bin), as action.yml's node24.
-      const child = spawn(process.execPath, [script], {
+      const child = spawn(process.execPath, args, {
         env,
         cwd,
         stdio: ['ignore', 'pipe', 'pipe']
@@ -161,10 +172,11 @@ function spawnNode(
       child.on('error', failed)
       child.on('close', code => {
         clearTimeout(timer)
-        done({ exitCode: code, stdout, stderr })
+        resolve({ exitCode: code, stdout, stderr })
       })
     }
   )
+  return { at, done }
 }
 
 // Workflow command escaping, as @actions/core writes it.

@@ -58,25 +58,59 @@ function parseBody(data: unknown): GoogleErrorBody | undefined {
   return data && typeof data === 'object' ? (data as GoogleErrorBody) : undefined
 }
 
+interface Chained {
+  code?: unknown
+  name?: unknown
+  message?: unknown
+  cause?: unknown
+}
+
+/** The error and its causes, outermost first (fetch and gaxios each wrap the socket's error). */
+function causes(thrown: unknown): Chained[] {
+  const chain: Chained[] = []
+  for (let e = thrown; e && typeof e === 'object' && chain.length < 5; e = (e as Chained).cause) {
+    chain.push(e as Chained)
+  }
+  return chain
+}
+
+/**
+ * A code for a failure without an HTTP answer: the socket's (ECONNRESET, UND_ERR_SOCKET, ...) wherever
+ * in the cause chain it sits, TimeoutError for a timed-out attempt, NETWORK_ERROR for fetch's generic
+ * failures; UNKNOWN otherwise, which is not retried (it is more likely a bug than a network).
+ */
+function networkCode(thrown: unknown): string {
+  const chain = causes(thrown)
+  const code = chain.map(e => e.code).find(c => typeof c === 'string' && c !== 'AbortError')
+  if (typeof code === 'string') return code
+  if (chain.some(e => e.name === 'TimeoutError')) return 'TimeoutError'
+  const fetchFailure = chain.some(
+    e =>
+      typeof e.message === 'string' && /^(fetch failed|terminated)$|socket|network/i.test(e.message)
+  )
+  return fetchFailure ? 'NETWORK_ERROR' : 'UNKNOWN'
+}
+
+/** The innermost message that says something (`fetch failed` alone does not). */
+function networkMessage(thrown: unknown): string {
+  const messages = causes(thrown)
+    .map(e => (typeof e.message === 'string' ? e.message : ''))
+    .filter(Boolean)
+  return messages.find(m => !/^(fetch failed|terminated)$/.test(m)) ?? messages[0] ?? String(thrown)
+}
+
 /** Turns whatever a client threw into a GoogleCallError; `call` names the API method for messages. */
 export function toGoogleCallError(call: string, thrown: unknown): GoogleCallError {
   if (thrown instanceof GoogleCallError) return thrown
-  const err = thrown as {
-    response?: ResponseLike
-    code?: string | number
-    message?: string
-    cause?: { code?: string }
-  }
+  const err = thrown as { response?: ResponseLike } | undefined
   const response = err?.response
   if (!response?.status) {
-    // fetch reports the socket's error code on `cause`; gaxios on the error itself.
-    const code = [err?.code, err?.cause?.code].find(c => typeof c === 'string') ?? 'NETWORK_ERROR'
-    return new GoogleCallError(call, 0, code, err?.message ?? String(thrown))
+    return new GoogleCallError(call, 0, networkCode(thrown), networkMessage(thrown))
   }
   const body = parseBody(response.data)
   const error = typeof body?.error === 'object' ? body.error : undefined
   const info = error?.details?.find(d => d.reason === 'IAM_PERMISSION_DENIED')
-  const retryAfter = Number(headerValue(response.headers, 'retry-after'))
+  const retryAfter = retryAfterSeconds(headerValue(response.headers, 'retry-after'))
   const message =
     error?.message ??
     [typeof body?.error === 'string' ? body.error : undefined, body?.error_description]
@@ -90,6 +124,15 @@ export function toGoogleCallError(call: string, thrown: unknown): GoogleCallErro
     message || `HTTP ${response.status}`,
     info?.metadata?.permission,
     info?.metadata?.resource,
-    Number.isFinite(retryAfter) && retryAfter >= 0 ? retryAfter : undefined
+    retryAfter
   )
+}
+
+/** Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+function retryAfterSeconds(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined
+  const seconds = Number(value)
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds : undefined
+  const date = Date.parse(value)
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000)
 }

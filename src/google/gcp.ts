@@ -11,7 +11,7 @@ import type { run_v2 } from 'googleapis/build/src/apis/run/v2.js'
 import type { ResourceKind } from '../config.js'
 import type { GoogleClients } from './clients.js'
 import { toGoogleCallError } from './errors.js'
-import { withRetry } from './retry.js'
+import { isRetryable, withRetry } from './retry.js'
 
 export type Policy = iam_v1.Schema$Policy
 export type Repository = artifactregistry_v1.Schema$Repository
@@ -64,8 +64,8 @@ export class Gcp {
   /** `projects/P`, `folders/N` or `organizations/N`. */
   resourcePolicy(resource: string): Promise<Policy> {
     const requestBody = { options: { requestedPolicyVersion: POLICY_VERSION } }
-    return this.#once(`cloudresourcemanager.getIamPolicy ${resource}`, async () => {
-      const [collection, id = ''] = resource.split('/')
+    const [collection, id = ''] = resource.split('/')
+    return this.#once(`cloudresourcemanager.${collection}.getIamPolicy ${resource}`, async () => {
       if (collection === 'projects') {
         const { data } = await this.#clients.resourceManager.projects.getIamPolicy({
           resource: id,
@@ -93,12 +93,18 @@ export class Gcp {
 
   repositoryPolicy(name: string): Promise<Policy> {
     return this.#once(`artifactregistry.repositories.getIamPolicy ${name}`, () =>
-      this.readRepositoryPolicy(name)
+      this.#getRepositoryPolicy(name)
     )
   }
 
   /** Not memoised: the grant's read-modify-write must see the latest etag on every attempt. */
-  async readRepositoryPolicy(name: string): Promise<Policy> {
+  readRepositoryPolicy(name: string): Promise<Policy> {
+    return withRetry('artifactregistry.repositories.getIamPolicy', () =>
+      this.#getRepositoryPolicy(name)
+    )
+  }
+
+  async #getRepositoryPolicy(name: string): Promise<Policy> {
     const { data } =
       await this.#clients.artifactRegistry.projects.locations.repositories.getIamPolicy({
         resource: name,
@@ -107,18 +113,31 @@ export class Gcp {
     return data
   }
 
-  /** Never retried here: a 409 is the grant's to handle by re-reading, not by sending the same body. */
+  /**
+   * A conditional write (the policy carries the etag it was read with). A 409 is the grant's to handle
+   * by re-reading; a transient failure is retried here, but the write may have been applied before its
+   * answer was lost, so the policy is read first: if it now holds exactly what was sent under a new etag,
+   * the write landed and is not sent again (a resend would get 409 and the grant would wrongly report
+   * the binding as already present).
+   */
   async setRepositoryPolicy(name: string, policy: Policy): Promise<Policy> {
-    try {
-      const { data } =
-        await this.#clients.artifactRegistry.projects.locations.repositories.setIamPolicy({
-          resource: name,
-          requestBody: { policy }
-        })
-      return data
-    } catch (thrown) {
-      throw toGoogleCallError('artifactregistry.repositories.setIamPolicy', thrown)
-    }
+    const call = 'artifactregistry.repositories.setIamPolicy'
+    return withRetry(call, async () => {
+      try {
+        const { data } =
+          await this.#clients.artifactRegistry.projects.locations.repositories.setIamPolicy({
+            resource: name,
+            requestBody: { policy }
+          })
+        return data
+      } catch (thrown) {
+        const error = toGoogleCallError(call, thrown)
+        if (!isRetryable(error)) throw error
+        const now = await this.#getRepositoryPolicy(name).catch(() => undefined)
+        if (now && now.etag !== policy.etag && sameBindings(now, policy)) return now
+        throw error
+      }
+    })
   }
 
   /** The subset of `permissions` the caller holds on the repository. */
@@ -237,6 +256,25 @@ export class Gcp {
       return true
     })
   }
+}
+
+/** The same grants: every (role, condition, member) of one is in the other, in any order. */
+function sameBindings(a: Policy, b: Policy): boolean {
+  const grants = (p: Policy) =>
+    new Set(
+      (p.bindings ?? []).flatMap(binding =>
+        (binding.members ?? []).map(member =>
+          JSON.stringify([
+            binding.role,
+            binding.condition?.expression ?? null,
+            binding.condition?.title ?? null,
+            member
+          ])
+        )
+      )
+    )
+  const [left, right] = [grants(a), grants(b)]
+  return left.size === right.size && [...left].every(grant => right.has(grant))
 }
 
 /** A denial, as opposed to a failure: the caller may not read or do this. */

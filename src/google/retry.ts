@@ -1,6 +1,12 @@
+/**
+ * The one retry policy for every Google call (and GitHub's OIDC token endpoint): transient statuses and
+ * dropped connections only, full-jitter exponential backoff, Retry-After honoured, bounded in attempts and
+ * in total time. Other 4xx answers are never retried: they would fail the same way again. (409 is retried
+ * only by the IAM read-modify-write in src/iam/grant.ts, which re-reads first.)
+ */
+import { ActionError } from '../errors.js'
 import { GoogleCallError, toGoogleCallError } from './errors.js'
 
-/** The one retry policy for every Google call: transient statuses and dropped connections only. */
 export interface RetryPolicy {
   readonly maxAttempts: number
   readonly initialDelayMs: number
@@ -9,6 +15,10 @@ export interface RetryPolicy {
   readonly totalBudgetMs: number
 }
 
+/**
+ * Five attempts over at most 30 s: enough to ride out a blip or a rolling restart, short enough that an
+ * outage fails the run in well under a minute rather than burning the user's CI time.
+ */
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxAttempts: 5,
   initialDelayMs: 250,
@@ -17,14 +27,23 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 }
 
 const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504])
+/** Failures with no HTTP answer at all: the request may not have arrived, or its answer was lost. */
 const RETRYABLE_NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
+  'ECONNABORTED',
   'EPIPE',
   'ETIMEDOUT',
+  'EAI_AGAIN',
+  'TimeoutError',
   'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
   'ERR_STREAM_PREMATURE_CLOSE',
-  'NETWORK_ERROR'
+  'NETWORK_ERROR',
+  // A 2xx whose body is cut short or is not JSON: the answer was lost on the way.
+  'MALFORMED_RESPONSE'
 ])
 
 export function isRetryable(error: GoogleCallError): boolean {
@@ -35,9 +54,16 @@ export function isRetryable(error: GoogleCallError): boolean {
 
 const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
+/** The wait before attempt `n + 1`: full jitter over the exponential step, but never before Retry-After. */
+export function retryDelayMs(policy: RetryPolicy, n: number, error: GoogleCallError): number {
+  const backoff = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (n - 1))
+  return Math.max(Math.random() * backoff, (error.retryAfterSeconds ?? 0) * 1000)
+}
+
 /**
- * Runs an idempotent call, retrying transient failures with full-jitter exponential backoff and honouring
- * Retry-After. Callers must not wrap a non-idempotent create: re-read it instead.
+ * Runs an idempotent call, retrying transient failures. Throws a GoogleCallError naming `call` (an
+ * ActionError thrown inside passes through untouched). Callers must not wrap a non-idempotent create:
+ * re-read it instead (src/deploy/runApi.ts).
  */
 export async function withRetry<T>(
   call: string,
@@ -49,10 +75,11 @@ export async function withRetry<T>(
     try {
       return await attempt()
     } catch (thrown) {
+      if (thrown instanceof ActionError) throw thrown
       const error = toGoogleCallError(call, thrown)
       if (!isRetryable(error) || n >= policy.maxAttempts) throw error
-      const backoff = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (n - 1))
-      const wait = Math.max(Math.random() * backoff, (error.retryAfterSeconds ?? 0) * 1000)
+      const wait = retryDelayMs(policy, n, error)
+      // A Retry-After longer than the budget is the server saying "not soon": fail now, not later.
       if (Date.now() - started + wait > policy.totalBudgetMs) throw error
       await sleep(wait)
     }

@@ -3,7 +3,7 @@
  * hidden marker, so reruns never stack comments. A token without `pull-requests: write` is a warning.
  */
 import * as core from '@actions/core'
-import { getOctokit } from '@actions/github'
+import { getOctokit } from '../github.js'
 import { readFileSync } from 'node:fs'
 import type { RunReport } from './report.js'
 import { renderSummary } from './summary.js'
