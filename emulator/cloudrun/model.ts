@@ -93,6 +93,13 @@ export class CloudRunModel {
           })
         },
         {
+          // Any caller may ask what it holds on a resource (google.iam.v1.IAMPolicy.TestIamPermissions).
+          method: 'POST',
+          pattern: new RegExp(`^${item}:testIamPermissions$`),
+          name: `${spec.routePrefix}.testIamPermissions`,
+          handler: settled(req => this.testPermissionsRoute(spec, req))
+        },
+        {
           method: 'DELETE',
           pattern: new RegExp(`^${item}$`),
           name: `${spec.routePrefix}.delete`,
@@ -172,6 +179,23 @@ export class CloudRunModel {
     const id = req.params['id'] ?? ''
     const name = `projects/${projectId}/locations/${location}/${spec.collection}/${id}`
     return { name, id, location, raw: req.params['project'] ?? '' }
+  }
+
+  /**
+   * The subset of the requested permissions the caller holds on the resource, inherited ones included.
+   * Assumption: a resource that does not exist answers 404, as its get does.
+   */
+  private testPermissionsRoute(spec: KindSpec, req: EmulatorRequest): EmulatorResponse {
+    const { name, id, location, raw } = this.revisionParent(spec, req)
+    if (!req.principal) this.store.ctx.authorize(req, `${spec.permission}.get`, name)
+    if (!this.store.workloads(spec).has(name)) throw notFound(id, spec.label, location, raw)
+    const asked = (req.body as { permissions?: unknown } | undefined)?.permissions
+    const permissions = Array.isArray(asked)
+      ? asked.filter((p): p is string => typeof p === 'string')
+      : []
+    const held = permissions.filter(p => this.store.ctx.hasPermission(req.principal ?? '', p, name))
+    // proto3 JSON omits an empty repeated field.
+    return { body: held.length ? { permissions: held } : {} }
   }
 
   private getRevisionRoute(spec: KindSpec, req: EmulatorRequest): EmulatorResponse {

@@ -74,20 +74,30 @@ async function checkRunPermissions(ctx: DeployerContext): Promise<Finding[]> {
   const onProject = await tested('cloudresourcemanager.projects.testIamPermissions', () =>
     ctx.gcp.testProjectPermissions(project, needed)
   )
+  // For a live resource, what the project does not grant may be granted on the resource itself.
+  const notOnProject = needed.filter(p => onProject.held && !onProject.held.has(p))
+  const onResource =
+    ctx.resourceExists && notOnProject.length
+      ? await tested(`run.${config.target.kind}.testIamPermissions`, () =>
+          ctx.gcp.testRunResourcePermissions(config.target.kind, plan.resourceName, notOnProject)
+        )
+      : undefined
   const member = ctx.principal ?? DEPLOYER_FALLBACK
-  return needed.map(permission =>
-    finding(
+  return needed.map(permission => {
+    const where = onResource?.held?.has(permission) ? plan.resourceName : `projects/${project}`
+    const held = Boolean(onProject.held?.has(permission) || onResource?.held?.has(permission))
+    return finding(
       ctx,
       permission,
-      `projects/${project}`,
-      onProject.held?.has(permission),
+      where,
+      onProject.held ? held : undefined,
       projectGrant(project, member, 'roles/run.developer'),
       onProject.error ??
-        (onProject.held?.has(permission)
-          ? `Held on projects/${project}.`
-          : `Not held on projects/${project}; roles/run.developer grants it.`)
+        (held
+          ? `Held on ${where}.`
+          : `Not held on projects/${project}${ctx.resourceExists ? ` nor on ${plan.resourceName}` : ''}; roles/run.developer grants it.`)
     )
-  )
+  })
 }
 
 async function checkActAs(ctx: DeployerContext): Promise<Finding[]> {

@@ -203,6 +203,28 @@ export class Gcp {
     })
   }
 
+  /**
+   * The subset the caller holds on a live service, job or worker pool: roles/run.developer granted on the
+   * resource itself (least privilege for later edits) is invisible to the project's testIamPermissions.
+   */
+  testRunResourcePermissions(
+    kind: ResourceKind,
+    name: string,
+    permissions: readonly string[]
+  ): Promise<Set<string>> {
+    return this.#once(`run.${kind}.testIamPermissions ${name} ${permissions}`, async () => {
+      const locations = this.#clients.run.projects.locations
+      const params = { resource: name, requestBody: { permissions: [...permissions] } }
+      const { data } =
+        kind === 'service'
+          ? await locations.services.testIamPermissions(params)
+          : kind === 'job'
+            ? await locations.jobs.testIamPermissions(params)
+            : await locations.workerPools.testIamPermissions(params)
+      return new Set(data.permissions ?? [])
+    })
+  }
+
   /** Predefined (`roles/x`) or custom (`projects/P/roles/x`, `organizations/O/roles/x`) role. */
   role(name: string): Promise<iam_v1.Schema$Role> {
     return this.#once(`iam.roles.get ${name}`, async () => {
