@@ -48,10 +48,6 @@ async function deploy(config: Config): Promise<void> {
 
   // Everything that does not need the project's number starts now, alongside the number's lookup.
   prefetch(gcp, config, resourceName(config, config.projectId), repositoryName(config.image))
-  // The service-agent check waits for the image project's number too: ask it in the same round as the
-  // target's, or it costs a sequential round trip before the deploy (npm run bench counts them).
-  const imageProject = config.image.kind === 'artifact-registry' ? config.image.project : undefined
-  if (imageProject && imageProject !== config.projectId) gcp.project(imageProject).catch(() => {})
   const target = await getTargetProject(gcp, config.projectId)
   const plan = planDeploy(config, target)
   core.info(

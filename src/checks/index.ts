@@ -148,21 +148,21 @@ async function checkServiceAgent(
       findings: []
     }
   }
-  // A virtual repository reads its upstreams with Artifact Registry's own agent, even in the same project.
+  // A virtual repository reads its upstreams with Artifact Registry's own agent, even in the same
+  // project; that agent is named by the repository project's number, fetched only for virtual ones.
   const repositoryProject = plan.crossProject ? plan.imageProject : plan.target.projectId
-  const [repository, repositoryProjectNumber] = await Promise.all([
-    readRepository(gcp, plan.repository),
+  const repositoryNumber = () =>
     repositoryProject === plan.target.projectId
-      ? plan.target.projectNumber
+      ? Promise.resolve(plan.target.projectNumber)
       : gcp.project(repositoryProject ?? '').then(
           p => p.projectNumber ?? undefined,
           () => undefined
         )
-  ])
-  const upstreams =
-    repository.repository?.mode === 'VIRTUAL_REPOSITORY'
-      ? checkVirtualUpstreams(gcp, repository.repository, repositoryProjectNumber)
-      : Promise.resolve([])
+  const upstreams = readRepository(gcp, plan.repository).then(async ({ repository }) =>
+    repository?.mode === 'VIRTUAL_REPOSITORY'
+      ? checkVirtualUpstreams(gcp, repository, await repositoryNumber())
+      : []
+  )
   if (plan.notNeededBecause !== undefined) {
     const findings = await upstreams
     const access = accessOf(findings)
