@@ -7,8 +7,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Emulator } from '../../emulator/server.js'
-import { DEPLOYER_EMAIL, PROVIDER, REGION, TARGET_PROJECT } from '../../emulator/scenarios/seed.js'
-import { runAction, type ActionRun, type RunOptions } from '../harness/runAction.js'
+import { REGION, TARGET_PROJECT } from '../../emulator/scenarios/seed.js'
+import type { ActionRun, RunOptions } from '../harness/runAction.js'
+import { runAsDeployer } from './permissions-support.js'
 
 export const LOCATION = `projects/${TARGET_PROJECT}/locations/${REGION}`
 export const serviceName = (id: string) => `${LOCATION}/services/${id}`
@@ -25,20 +26,13 @@ export const TRAFFIC_REVISION = 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION'
 /** Inputs every deploy test shares: the target project and region. */
 export const target = { project_id: TARGET_PROJECT, region: REGION }
 
+/** Runs the action as the deployer, with the target project and region every deploy test shares. */
 export function runDeploy(
   emulator: Emulator,
   inputs: Record<string, string>,
   options: Omit<RunOptions, 'inputs'> = {}
 ): Promise<ActionRun> {
-  const credentials = emulator.writeExternalAccountFile(mkdtempSync(join(tmpdir(), 'adc-')), {
-    provider: PROVIDER,
-    serviceAccount: DEPLOYER_EMAIL
-  })
-  return runAction({
-    ...options,
-    inputs: { ...target, ...inputs },
-    env: { ...emulator.env, GOOGLE_APPLICATION_CREDENTIALS: credentials, ...options.env }
-  })
+  return runAsDeployer(emulator, { ...target, ...inputs }, options)
 }
 
 export const errors = (run: ActionRun) => run.annotations.filter(a => a.command === 'error')
