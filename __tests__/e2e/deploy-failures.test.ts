@@ -256,6 +256,20 @@ describe('other failures', () => {
     expectNoStackTrace(run)
   })
 
+  test('a PATCH whose answer is lost after it applied is not resent, nor mistaken for a concurrent change', async () => {
+    // The connection drops after the emulator applied the update (a `drop` fault cuts the response).
+    emulator.addFault({ route: 'run.services.patch', kind: 'drop', times: 1 })
+    const run = await runDeploy(emulator, { service: 'steady', image: V1 })
+
+    expect(run.exitCode).toBe(0)
+    expect(failureMessage(run)).toBe('')
+    expect(calls(emulator, 'run.services.patch')).toHaveLength(1)
+    const service = emulator.cloudRun.getService(STEADY.name ?? '')
+    expect(service?.template?.containers?.[0]?.image).toBe(V1)
+    expect(service?.terminalCondition?.state).toBe('CONDITION_SUCCEEDED')
+    expectNoStackTrace(run)
+  })
+
   test('a container that fails to start: Cloud Run’s message and reason; the old revision serves on', async () => {
     const before = emulator.cloudRun.getService(STEADY.name ?? '')
     // EMULATOR_FAIL=start: the emulator's marker for a container that never listens on its port.

@@ -67,39 +67,58 @@ export class RunApi {
     }
   }
 
-  /** A full replacement carrying the live etag, so a concurrent change is refused, not overwritten. */
+  /**
+   * A full replacement carrying the live etag, so a concurrent change is refused, not overwritten.
+   * Like the create, a PATCH whose answer was lost is not resent blindly: if the resource's etag moved
+   * and it now runs our images, the PATCH went through (undefined: the caller waits on the resource);
+   * if it moved to something else, that is someone else's change, reported as the 409 it would get.
+   */
   async update(
     kind: ResourceKind,
     name: string,
     body: RunResource,
     forceNewRevision = false
-  ): Promise<Operation> {
+  ): Promise<Operation | undefined> {
     const collection = this.#collection(kind)
     const call = `run.${kind}.patch`
-    try {
-      // PATCH with the same body and etag is idempotent: a retry either applies it once or gets 409.
-      // jobs.patch has neither updateMask nor forceNewRevision (job.proto); a job makes no revisions.
-      const { data } = await withRetry(call, () =>
-        kind === 'service'
-          ? (collection as run_v2.Resource$Projects$Locations$Services).patch({
+    // jobs.patch has neither updateMask nor forceNewRevision (job.proto); a job makes no revisions.
+    const patch = () =>
+      kind === 'service'
+        ? (collection as run_v2.Resource$Projects$Locations$Services).patch({
+            name,
+            requestBody: body,
+            forceNewRevision: forceNewRevision || undefined
+          })
+        : kind === 'workerPool'
+          ? (collection as run_v2.Resource$Projects$Locations$Workerpools).patch({
               name,
               requestBody: body,
               forceNewRevision: forceNewRevision || undefined
             })
-          : kind === 'workerPool'
-            ? (collection as run_v2.Resource$Projects$Locations$Workerpools).patch({
-                name,
-                requestBody: body,
-                forceNewRevision: forceNewRevision || undefined
-              })
-            : (collection as run_v2.Resource$Projects$Locations$Jobs).patch({
-                name,
-                requestBody: body
-              })
-      )
-      return data
-    } catch (thrown) {
-      throw toGoogleCallError(call, thrown)
+          : (collection as run_v2.Resource$Projects$Locations$Jobs).patch({
+              name,
+              requestBody: body
+            })
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return (await patch()).data
+      } catch (thrown) {
+        const error = toGoogleCallError(call, thrown)
+        if (!isRetryable(error) || attempt >= DEFAULT_RETRY_POLICY.maxAttempts) throw error
+        const live = await this.get(kind, name)
+        if (live && live.etag !== body.etag) {
+          if (sameImages(live, body)) return undefined
+          throw toGoogleCallError(call, {
+            response: {
+              status: 409,
+              data: { error: { code: 409, status: 'ABORTED', message: 'etag mismatch' } }
+            }
+          })
+        }
+        await new Promise(resolve =>
+          setTimeout(resolve, retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error))
+        )
+      }
     }
   }
 
@@ -138,3 +157,17 @@ export class RunApi {
     )
   }
 }
+
+/** The container images a resource runs (a job's live under template.template). */
+function images(resource: RunResource): string[] {
+  const template = resource.template as
+    | {
+        containers?: { image?: string | null }[]
+        template?: { containers?: { image?: string | null }[] }
+      }
+    | undefined
+  return (template?.containers ?? template?.template?.containers ?? []).map(c => c.image ?? '')
+}
+
+const sameImages = (a: RunResource, b: RunResource) =>
+  JSON.stringify(images(a)) === JSON.stringify(images(b))
