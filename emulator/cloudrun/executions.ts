@@ -17,23 +17,8 @@ import { etagMismatch, notFound } from './messages.js'
 import { type CloudRunStore, condition } from './store.js'
 import { deepCopy, isObject, newEtag, randomExecutionSuffix, timestamp, uuid } from './util.js'
 
-function jobName(
-  store: CloudRunStore,
-  req: EmulatorRequest
-): { name: string; id: string; location: string; raw: string } {
-  const { projectId } = store.project(req)
-  const location = req.params['location'] ?? ''
-  const id = req.params['id'] ?? ''
-  return {
-    name: `projects/${projectId}/locations/${location}/jobs/${id}`,
-    id,
-    location,
-    raw: req.params['project'] ?? ''
-  }
-}
-
 export function runJob(store: CloudRunStore, req: EmulatorRequest): EmulatorResponse {
-  const { name, id, location, raw } = jobName(store, req)
+  const { name, id, location, raw } = store.named(req, 'jobs')
   store.ctx.authorize(req, 'run.jobs.run', name)
   if (req.body !== undefined && req.body !== null && !isObject(req.body)) {
     throw new GoogleApiError(
@@ -149,7 +134,7 @@ export function runJob(store: CloudRunStore, req: EmulatorRequest): EmulatorResp
 }
 
 export function getExecution(store: CloudRunStore, req: EmulatorRequest): EmulatorResponse {
-  const { name, location, raw } = jobName(store, req)
+  const { name, location, raw } = store.named(req, 'jobs')
   const executionId = req.params['execution'] ?? ''
   const executionName = `${name}/executions/${executionId}`
   store.ctx.authorize(req, 'run.executions.get', executionName)
@@ -159,7 +144,7 @@ export function getExecution(store: CloudRunStore, req: EmulatorRequest): Emulat
 }
 
 export function listExecutions(store: CloudRunStore, req: EmulatorRequest): EmulatorResponse {
-  const { name, id, location, raw } = jobName(store, req)
+  const { name, id, location, raw } = store.named(req, 'jobs')
   store.ctx.authorize(req, 'run.executions.list', name)
   if (!store.jobs.has(name)) throw notFound(id, JOB.label, location, raw)
   const executions = [...store.executions.values()]

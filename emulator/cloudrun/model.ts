@@ -173,20 +173,12 @@ export class CloudRunModel {
 
   // ---- revisions (services and worker pools) -------------------------------------------------
 
-  private revisionParent(spec: KindSpec, req: EmulatorRequest) {
-    const { projectId } = this.store.project(req)
-    const location = req.params['location'] ?? ''
-    const id = req.params['id'] ?? ''
-    const name = `projects/${projectId}/locations/${location}/${spec.collection}/${id}`
-    return { name, id, location, raw: req.params['project'] ?? '' }
-  }
-
   /**
    * The subset of the requested permissions the caller holds on the resource, inherited ones included.
    * Assumption: a resource that does not exist answers 404, as its get does.
    */
   private testPermissionsRoute(spec: KindSpec, req: EmulatorRequest): EmulatorResponse {
-    const { name, id, location, raw } = this.revisionParent(spec, req)
+    const { name, id, location, raw } = this.store.named(req, spec.collection)
     if (!req.principal) this.store.ctx.authorize(req, `${spec.permission}.get`, name)
     if (!this.store.workloads(spec).has(name)) throw notFound(id, spec.label, location, raw)
     const asked = (req.body as { permissions?: unknown } | undefined)?.permissions
@@ -199,7 +191,7 @@ export class CloudRunModel {
   }
 
   private getRevisionRoute(spec: KindSpec, req: EmulatorRequest): EmulatorResponse {
-    const { name, location, raw } = this.revisionParent(spec, req)
+    const { name, location, raw } = this.store.named(req, spec.collection)
     const short = req.params['revision'] ?? ''
     const revisionName = `${name}/revisions/${short}`
     // Assumption: worker-pool revisions use the same run.revisions.* permissions as service revisions.
@@ -210,7 +202,7 @@ export class CloudRunModel {
   }
 
   private listRevisionsRoute(spec: KindSpec, req: EmulatorRequest): EmulatorResponse {
-    const { name, id, location, raw } = this.revisionParent(spec, req)
+    const { name, id, location, raw } = this.store.named(req, spec.collection)
     this.store.ctx.authorize(req, 'run.revisions.list', name)
     if (!this.store.workloads(spec).has(name)) throw notFound(id, spec.label, location, raw)
     const revisions = [...this.store.revisions.values()]

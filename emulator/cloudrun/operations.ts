@@ -14,23 +14,8 @@ import { deepCopy, isObject, parseDuration, sleep } from './util.js'
 export const MAX_WAIT_MS = 2000
 const POLL_MS = 25
 
-function operationName(
-  store: CloudRunStore,
-  req: EmulatorRequest
-): { name: string; id: string; location: string; raw: string } {
-  const { projectId } = store.project(req)
-  const location = req.params['location'] ?? ''
-  const id = req.params['id'] ?? ''
-  return {
-    name: `projects/${projectId}/locations/${location}/operations/${id}`,
-    id,
-    location,
-    raw: req.params['project'] ?? ''
-  }
-}
-
 function find(store: CloudRunStore, req: EmulatorRequest) {
-  const { name, id, location, raw } = operationName(store, req)
+  const { name, id, location, raw } = store.named(req, 'operations')
   store.ctx.authorize(req, 'run.operations.get', name)
   store.settle()
   const record = store.operations.get(name)

@@ -133,6 +133,25 @@ export class CloudRunStore {
     }
   }
 
+  /**
+   * The canonical name of the `collection` item a request addresses (`projects/ID/locations/L/C/ID`,
+   * the project spelt as its ID even when the request used the number), with the parts messages need.
+   */
+  named(
+    req: EmulatorRequest,
+    collection: string
+  ): { name: string; id: string; location: string; raw: string } {
+    const { projectId } = this.project(req)
+    const location = req.params['location'] ?? ''
+    const id = req.params['id'] ?? ''
+    return {
+      name: `projects/${projectId}/locations/${location}/${collection}/${id}`,
+      id,
+      location,
+      raw: req.params['project'] ?? ''
+    }
+  }
+
   /** The project after authorization: now an unknown one is the emulator's NOT_FOUND. */
   requireProject(found: ProjectInfo | undefined, raw: string): ProjectInfo {
     return found ?? this.ctx.project(raw)
