@@ -126,6 +126,8 @@ export interface EmulatorContext {
   readonly options: EmulatorOptions
   /** Milliseconds; the emulator's own clock so that delays are testable. */
   now(): number
+  /** Wall milliseconds that `ms` of the emulator's clock take (for waits that hold a request open). */
+  toWall(ms: number): number
   /**
    * Throws UNAUTHENTICATED without a principal and PERMISSION_DENIED, in Google's wording, when the
    * request's principal does not hold `permission` on `resource` (a relative name such as

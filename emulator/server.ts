@@ -29,6 +29,7 @@ import { IamModel, serviceAccountPolicyRoutes } from './iam.js'
 import { resourceManagerRoutes } from './resourcemanager.js'
 import { roleRoutes } from './roles.js'
 import { getScenario } from './scenarios/index.js'
+import { TEST_CLOCK_VARIABLE } from '../src/clock.js'
 import { GITHUB_OIDC_PATH, TokenService } from './tokens.js'
 import { troubleshooterRoutes } from './troubleshooter.js'
 
@@ -92,8 +93,10 @@ export interface Emulator {
   readonly cloudRun: CloudRunModel
   /** Pull an image as `member` would (what Cloud Run's service agent does). */
   pullImage(member: string, imageUri: string): PullResult
-  /** The emulator's clock (ms); starts at Date.now() and moves with it and with advanceClock. */
+  /** The emulator's clock (ms): the wall clock (sped up by timeScale) plus every advanceClock. */
   now(): number
+  /** Wall milliseconds that `ms` of the emulator's clock take. */
+  toWall(ms: number): number
   /** Moves the emulator's clock forward: expires tokens, propagates bindings, finishes operations. */
   advanceClock(ms: number): void
   close(): Promise<void>
@@ -193,6 +196,12 @@ function faultMatches(rule: FaultRule, name: string): boolean {
 /** Emulator options, plus the port to listen on (0, the default, picks a free one). */
 export type StartOptions = Partial<EmulatorOptions> & {
   readonly port?: number
+  /**
+   * Run the emulator's clock, and the action's through `env`, 1/timeScale times as fast as the wall
+   * clock (0.01: an operation of 10 s takes 100 ms). Delays, lifetimes and waits keep their values in
+   * the clock's time; only the wall time shrinks. 1 (the default) is the wall clock. See src/clock.ts.
+   */
+  readonly timeScale?: number
   /** Routes mounted after the built-in ones (tests of the front end itself). */
   readonly routes?: readonly Route[]
 }
@@ -206,7 +215,8 @@ export async function startEmulator(
     typeof scenarioOrName === 'string'
       ? getScenario(scenarioOrName)
       : structuredClone(scenarioOrName)
-  const { port: requestedPort = 0, routes: extraRoutes = [], ...given } = options
+  const { port: requestedPort = 0, routes: extraRoutes = [], timeScale = 1, ...given } = options
+  if (!(timeScale > 0 && timeScale <= 1)) throw new Error(`timeScale must be in (0, 1], got ${timeScale}`)
   const { faults: initialFaults = [], ...initialSettings } = {
     ...DEFAULT_OPTIONS,
     ...scenario.options,
@@ -224,7 +234,9 @@ export async function startEmulator(
   })
 
   let clockOffset = 0
-  const now = () => Date.now() + clockOffset
+  const epoch = Date.now()
+  const now = () => epoch + (Date.now() - epoch) / timeScale + clockOffset
+  const toWall = (ms: number) => ms * timeScale
 
   const iam = new IamModel(scenario, { now, propagationDelayMs: () => settings.propagationDelayMs })
   const tokens = new TokenService(scenario, iam, now)
@@ -234,6 +246,7 @@ export async function startEmulator(
       return currentOptions()
     },
     now,
+    toWall,
     authorize: (req, permission, resource) => iam.authorize(req.principal, permission, resource),
     hasPermission: (member, permission, resource) =>
       iam.hasPermission(member, permission, resource),
@@ -446,7 +459,9 @@ export async function startEmulator(
       EMULATED_APIS.map(api => [`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`, url])
     ),
     ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl,
-    ACTIONS_ID_TOKEN_REQUEST_TOKEN: tokens.requestToken
+    ACTIONS_ID_TOKEN_REQUEST_TOKEN: tokens.requestToken,
+    // The action runs on the same clock (src/clock.ts).
+    ...(timeScale === 1 ? {} : { [TEST_CLOCK_VARIABLE]: `${timeScale}@${epoch}` })
   }
 
   const emulator: Emulator = {
@@ -498,6 +513,7 @@ export async function startEmulator(
     cloudRun,
     pullImage: (member, imageUri) => artifactRegistry.pullImage(member, imageUri),
     now,
+    toWall,
     advanceClock: ms => {
       clockOffset += ms
     },

@@ -15,6 +15,7 @@ import * as core from '@actions/core'
 import type { GoogleAuth, GoogleAuthOptions, OAuth2Client } from 'google-auth-library'
 import { readFileSync } from 'node:fs'
 import type { Config } from './config.js'
+import { clock } from './clock.js'
 import { isLoopbackHost } from './endpoints.js'
 import { ActionError } from './errors.js'
 import { toGoogleCallError, type GoogleCallError } from './google/errors.js'
@@ -235,7 +236,7 @@ function googleAuthSource(
         const { token, res } = await client.getAccessToken()
         if (!token) throw new ActionError('The credentials returned no access token.')
         const expiry = (res?.data as { expiry_date?: number } | undefined)?.expiry_date
-        return { token, expiresAt: expiry ?? Date.now() + 50 * 60_000 }
+        return { token, expiresAt: expiry ?? clock.now() + 50 * 60_000 }
       })
     } catch (thrown) {
       throw adcError(path, thrown)
@@ -433,7 +434,7 @@ async function exchangeToken(
   if (!data.access_token) {
     throw new ActionError('The Security Token Service returned no access token.')
   }
-  return { token: data.access_token, expiresAt: Date.now() + (data.expires_in ?? 3600) * 1000 }
+  return { token: data.access_token, expiresAt: clock.now() + (data.expires_in ?? 3600) * 1000 }
 }
 
 async function impersonate(url: string, federatedToken: string, lifetimeSeconds: number) {
@@ -446,7 +447,7 @@ async function impersonate(url: string, federatedToken: string, lifetimeSeconds:
   )
   if (!data.accessToken) throw new ActionError('IAM Credentials returned no access token.')
   core.setSecret(data.accessToken)
-  const expiresAt = data.expireTime ? Date.parse(data.expireTime) : Date.now() + 3600_000
+  const expiresAt = data.expireTime ? Date.parse(data.expireTime) : clock.now() + 3600_000
   return { token: data.accessToken, expiresAt }
 }
 

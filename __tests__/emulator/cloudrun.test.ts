@@ -87,6 +87,7 @@ class World {
     return {
       options: { operationDelayMs: DELAY, propagationDelayMs: 0, latencyMs: 0, faults: [] },
       now: () => this.now,
+      toWall: ms => ms,
       authorize: (req, permission, resource) => {
         if (!req.principal) throw new GoogleApiError('UNAUTHENTICATED', 'no credentials')
         if (!has(req.principal, permission)) {

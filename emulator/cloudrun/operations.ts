@@ -51,9 +51,9 @@ export async function waitOperation(
   }
   const timeout = parseDuration(isObject(req.body) ? req.body['timeout'] : undefined, 'timeout')
   const budget = Math.min(timeout ?? MAX_WAIT_MS, MAX_WAIT_MS)
-  const deadline = Date.now() + budget
+  // The hold is measured on the wall (advanceClock must not make it hang), scaled like the clock.
+  const deadline = Date.now() + store.ctx.toWall(budget)
   let record = find(store, req)
-  // Wall time, not the emulator's clock: a test clock that stands still must not hang the request.
   while (!record.operation.done && Date.now() < deadline) {
     await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())))
     store.settle()

@@ -13,6 +13,7 @@ import type { DeployPlan } from '../plan.js'
 import { parsePullFailure, pullFailureFinding } from './diagnose.js'
 import { RunApi, type Operation } from './runApi.js'
 import { desiredResource, type RunResource, type SpecChanges } from './spec.js'
+import { clock } from '../clock.js'
 
 type Condition = run_v2.Schema$GoogleCloudRunV2Condition
 
@@ -47,12 +48,11 @@ export class DeployFailure extends ActionError {
 }
 
 const PROGRESS_EVERY_MS = 5000
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 const shortName = (name: string | null | undefined) => name?.split('/').pop()
 
 export async function deploy(ctx: DeployContext): Promise<DeployOutcome> {
   const api = new RunApi(ctx.clients.run)
-  const started = Date.now()
+  const started = clock.now()
   const timeoutMs = ctx.config.iamPropagationTimeoutMs
   let existing = ctx.existing
   let forceNewRevision = false
@@ -65,8 +65,8 @@ export async function deploy(ctx: DeployContext): Promise<DeployOutcome> {
       if (!(thrown instanceof DeployFailure) || !ctx.justGranted || !isPullFailure(thrown)) {
         throw thrown
       }
-      const elapsed = Math.round((Date.now() - started) / 1000)
-      const left = started + timeoutMs - Date.now()
+      const elapsed = Math.round((clock.now() - started) / 1000)
+      const left = started + timeoutMs - clock.now()
       if (left <= 0) {
         throw new DeployFailure(
           `IAM did not propagate within iam_propagation_timeout (${Math.round(timeoutMs / 1000)}s): ` +
@@ -83,7 +83,7 @@ export async function deploy(ctx: DeployContext): Promise<DeployOutcome> {
           `after the grant (${elapsed}s so far, up to ${Math.round(timeoutMs / 1000)}s, iam_propagation_timeout). ` +
           `Redeploying in ${Math.round(delay / 1000)}s (attempt ${attempt + 1}).`
       )
-      await sleep(delay)
+      await clock.sleep(delay)
       existing = await api.get(ctx.config.target.kind, ctx.plan.resourceName)
       // The same template again would not start a new revision; the new one pulls with the new binding.
       forceNewRevision = true
@@ -123,7 +123,7 @@ async function deployOnce(
   // Traffic can only name the new revision if the revision's name is chosen here.
   const revisionName =
     kind === 'service' && (config.tag || config.noTraffic)
-      ? `${config.target.name}-${Date.now().toString(36)}`.slice(0, 63)
+      ? `${config.target.name}-${clock.now().toString(36)}`.slice(0, 63)
       : undefined
   const body = desiredResource(
     kind,
@@ -184,12 +184,12 @@ async function waitForOperation(
   api: RunApi,
   operation: Operation
 ): Promise<Operation> {
-  const deadline = Date.now() + ctx.config.waitTimeoutMs
-  const started = Date.now()
+  const deadline = clock.now() + ctx.config.waitTimeoutMs
+  const started = clock.now()
   let lastProgress = started
   let current = operation
   while (!current.done) {
-    const left = deadline - Date.now()
+    const left = deadline - clock.now()
     if (left <= 0) {
       throw new ActionError(
         `The deploy did not finish within wait_timeout (${Math.round(ctx.config.waitTimeoutMs / 1000)}s); ` +
@@ -197,8 +197,8 @@ async function waitForOperation(
       )
     }
     current = await api.waitOperation(current.name as string, Math.min(10, left / 1000))
-    if (Date.now() - lastProgress >= PROGRESS_EVERY_MS && !current.done) {
-      lastProgress = Date.now()
+    if (clock.now() - lastProgress >= PROGRESS_EVERY_MS && !current.done) {
+      lastProgress = clock.now()
       core.info(progressLine(current.metadata as RunResource | undefined, started))
     }
   }
@@ -211,22 +211,22 @@ const isSettled = (resource: RunResource) =>
 
 /** Polls the resource until its terminal condition settles, within wait_timeout. */
 async function waitForResource(ctx: DeployContext, api: RunApi): Promise<RunResource | undefined> {
-  const started = Date.now()
+  const started = clock.now()
   let lastProgress = started
   for (;;) {
     const resource = await api.get(ctx.config.target.kind, ctx.plan.resourceName)
     if (!resource || isSettled(resource)) return resource
-    if (Date.now() - started >= ctx.config.waitTimeoutMs) {
+    if (clock.now() - started >= ctx.config.waitTimeoutMs) {
       throw new ActionError(
         `${ctx.plan.resourceName} did not become ready within wait_timeout ` +
           `(${Math.round(ctx.config.waitTimeoutMs / 1000)}s). Raise wait_timeout, or set wait: false.`
       )
     }
-    if (Date.now() - lastProgress >= PROGRESS_EVERY_MS) {
-      lastProgress = Date.now()
+    if (clock.now() - lastProgress >= PROGRESS_EVERY_MS) {
+      lastProgress = clock.now()
       core.info(progressLine(resource, started))
     }
-    await sleep(1000)
+    await clock.sleep(1000)
   }
 }
 
@@ -238,7 +238,7 @@ function progressLine(resource: RunResource | undefined, started: number): strin
   return (
     `Waiting: revision ${revision ?? 'pending'}, ` +
     `${condition?.type ?? 'Ready'} ${condition?.state ?? 'CONDITION_PENDING'}${condition?.reason ? ` (${condition.reason})` : ''}, ` +
-    `${Math.round((Date.now() - started) / 1000)}s elapsed.`
+    `${Math.round((clock.now() - started) / 1000)}s elapsed.`
   )
 }
 

@@ -7,6 +7,7 @@ import type { ResourceKind } from '../config.js'
 import { toGoogleCallError } from '../google/errors.js'
 import { DEFAULT_RETRY_POLICY, isRetryable, retryDelayMs, withRetry } from '../google/retry.js'
 import type { RunResource } from './spec.js'
+import { clock } from '../clock.js'
 
 export type Operation = run_v2.Schema$GoogleLongrunningOperation
 
@@ -62,7 +63,7 @@ export class RunApi {
         if (await this.get(kind, name)) return undefined
         // The one policy's backoff, which also honours Retry-After.
         const delay = retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error)
-        await new Promise(resolve => setTimeout(resolve, delay))
+        await clock.sleep(delay)
       }
     }
   }
@@ -115,9 +116,7 @@ export class RunApi {
             }
           })
         }
-        await new Promise(resolve =>
-          setTimeout(resolve, retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error))
-        )
+        await clock.sleep(retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error))
       }
     }
   }

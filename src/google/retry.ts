@@ -6,6 +6,7 @@
  */
 import { ActionError } from '../errors.js'
 import { GoogleCallError, toGoogleCallError } from './errors.js'
+import { clock } from '../clock.js'
 
 export interface RetryPolicy {
   readonly maxAttempts: number
@@ -52,7 +53,6 @@ export function isRetryable(error: GoogleCallError): boolean {
     : RETRYABLE_STATUSES.has(error.httpStatus)
 }
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 /** The wait before attempt `n + 1`: full jitter over the exponential step, but never before Retry-After. */
 export function retryDelayMs(policy: RetryPolicy, n: number, error: GoogleCallError): number {
@@ -70,7 +70,7 @@ export async function withRetry<T>(
   attempt: () => Promise<T>,
   policy: RetryPolicy = DEFAULT_RETRY_POLICY
 ): Promise<T> {
-  const started = Date.now()
+  const started = clock.now()
   for (let n = 1; ; n++) {
     try {
       return await attempt()
@@ -80,8 +80,8 @@ export async function withRetry<T>(
       if (!isRetryable(error) || n >= policy.maxAttempts) throw error
       const wait = retryDelayMs(policy, n, error)
       // A Retry-After longer than the budget is the server saying "not soon": fail now, not later.
-      if (Date.now() - started + wait > policy.totalBudgetMs) throw error
-      await sleep(wait)
+      if (clock.now() - started + wait > policy.totalBudgetMs) throw error
+      await clock.sleep(wait)
     }
   }
 }

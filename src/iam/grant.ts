@@ -7,6 +7,7 @@ import type { Gcp } from '../google/gcp.js'
 import { toGoogleCallError } from '../google/errors.js'
 import { withBinding } from './binding.js'
 import type { Policy } from './evaluate.js'
+import { clock } from '../clock.js'
 
 export interface GrantOutcome {
   /** `granted`: written now; `present`: already there, nothing written. */
@@ -20,7 +21,6 @@ export interface GrantOptions {
   readonly baseDelayMs?: number
 }
 
-const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
 
 export async function grantRepositoryRole(
   gcp: Gcp,
@@ -40,7 +40,7 @@ export async function grantRepositoryRole(
       const error = toGoogleCallError('artifactregistry.repositories.setIamPolicy', thrown)
       if (error.httpStatus !== 409 || attempt >= maxAttempts) throw error
       // Full jitter: ten writers that collided once should not collide again in lockstep.
-      await sleep(Math.random() * baseDelayMs * 2 ** Math.min(attempt, 6))
+      await clock.sleep(Math.random() * baseDelayMs * 2 ** Math.min(attempt, 6))
     }
   }
 }
