@@ -8,6 +8,7 @@ import { prefetch, runChecks } from './checks/index.js'
 import type { Config } from './config.js'
 import { deploy as deployResource, DeployFailure } from './deploy/index.js'
 import { ActionError } from './errors.js'
+import packageJson from '../package.json' with { type: 'json' }
 import { createClients, preloadClients } from './google/clients.js'
 import { GoogleCallError } from './google/errors.js'
 import { afterFirstRequest } from './google/http.js'
@@ -21,8 +22,8 @@ import { upsertPullRequestComment } from './report/prComment.js'
 import { isBlocking, type RunReport } from './report/report.js'
 import { renderSummary } from './report/summary.js'
 
-/** Sent to Cloud Run as the resource's `clientVersion`. */
-const VERSION = '0.1.0'
+/** Sent to Cloud Run as the resource's `clientVersion`: package.json's, the one version there is. */
+const VERSION = packageJson.version
 
 export async function run(): Promise<void> {
   try {

@@ -31,7 +31,8 @@ import {
   virtualUpstream,
   visible
 } from '../../emulator/scenarios/seed.js'
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import type { Emulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import type { ActionRun } from '../harness/runAction.js'
 import {
   baseInputs,
@@ -59,7 +60,7 @@ async function run(
   scenario: Scenario | string,
   inputs: Record<string, string>
 ): Promise<{ run: ActionRun; emulator: Emulator }> {
-  emulator = await startEmulator(scenario)
+  emulator = await startTestEmulator(scenario)
   const result = await runAsDeployer(emulator, { ...baseInputs(), ...inputs })
   expect(result.stderr).toBe('')
   return { run: result, emulator }
@@ -197,7 +198,7 @@ describe('the service agent can read the image', () => {
       }),
       s => withBinding(s, REPOSITORY, puller, SERVICE_AGENT)
     )
-    emulator = await startEmulator(scenario)
+    emulator = await startTestEmulator(scenario)
     // Troubleshooter denied: the action must expand the custom role itself (roles.get).
     emulator.addFault({
       route: 'policytroubleshooter.iam.troubleshoot',
@@ -242,7 +243,7 @@ describe('the service agent cannot read the image', () => {
         '          service: api'
       ].join('\n')
     )
-    emulator = await startEmulator(withoutPermission)
+    emulator = await startTestEmulator(withoutPermission)
     const e = emulator
     const r = await runAsDeployer(
       e,

@@ -15,7 +15,8 @@ import {
   SERVICE_AGENT_EMAIL,
   seedGranted
 } from '../../emulator/scenarios/seed.js'
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import type { Emulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import { uniqueName, type ActionRun } from '../harness/runAction.js'
 import {
   calls,
@@ -79,7 +80,7 @@ function expectPullFinding(run: ActionRun, image: string) {
 describe('the seed failure, without the pre-deploy check (service_agent_access: skip)', () => {
   let emulator: Emulator
   beforeAll(async () => {
-    emulator = await startEmulator('seed', { operationDelayMs: 200 })
+    emulator = await startTestEmulator('seed', { operationDelayMs: 200 })
   })
   afterAll(() => emulator.close())
   beforeEach(() => {
@@ -147,7 +148,7 @@ describe('after a grant, IAM propagation', () => {
   afterEach(() => emulator?.close())
 
   test('a failed pull right after the grant is waited out and redeployed', async () => {
-    emulator = await startEmulator('demo', { operationDelayMs: 200, propagationDelayMs: 4000 })
+    emulator = await startTestEmulator('demo', { operationDelayMs: 200, propagationDelayMs: 4000 })
     const id = uniqueName('svc')
     const run = await runDeploy(emulator, {
       service: id,
@@ -178,7 +179,7 @@ describe('after a grant, IAM propagation', () => {
   })
 
   test('a propagation that outlasts iam_propagation_timeout fails with the last error', async () => {
-    emulator = await startEmulator('demo', { operationDelayMs: 200, propagationDelayMs: 60_000 })
+    emulator = await startTestEmulator('demo', { operationDelayMs: 200, propagationDelayMs: 60_000 })
     const id = uniqueName('svc')
     const run = await runDeploy(
       emulator,
@@ -219,7 +220,7 @@ describe('other failures', () => {
   }
   let emulator: Emulator
   beforeAll(async () => {
-    emulator = await startEmulator(
+    emulator = await startTestEmulator(
       variant(seedGranted, 'failures', 'seed-granted with services', s => ({
         ...s,
         services: [STEADY, RACE]
@@ -338,7 +339,7 @@ describe('a missing image the checks cannot see', () => {
   )
   let emulator: Emulator
   beforeAll(async () => {
-    emulator = await startEmulator(scenario, { operationDelayMs: 200 })
+    emulator = await startTestEmulator(scenario, { operationDelayMs: 200 })
   })
   afterAll(() => emulator.close())
 

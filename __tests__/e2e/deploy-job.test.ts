@@ -5,7 +5,8 @@
 import type { run_v2 } from 'googleapis/build/src/apis/run/v2.js'
 import { variant } from '../../emulator/scenarios/helpers.js'
 import { IMAGE, IMAGE_DIGESTS, RUNTIME_EMAIL, seedGranted } from '../../emulator/scenarios/seed.js'
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import type { Emulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import { uniqueName } from '../harness/runAction.js'
 import {
   calls,
@@ -93,7 +94,7 @@ const scenario = variant(
 let emulator: Emulator
 
 beforeAll(async () => {
-  emulator = await startEmulator(scenario, { operationDelayMs: 200 })
+  emulator = await startTestEmulator(scenario, { operationDelayMs: 200 })
 })
 afterAll(() => emulator.close())
 beforeEach(() => emulator.clearLog())

@@ -21,13 +21,12 @@ import {
   REPOSITORY,
   SERVICE_AGENT
 } from '../../emulator/scenarios/seed.js'
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import type { Emulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import { runAction, type ActionRun } from '../harness/runAction.js'
 
 const credentialsDir = mkdtempSync(join(tmpdir(), 'faults-'))
 const READER = 'roles/artifactregistry.reader'
-/** The retry policy's total budget is 30 s; with the run around it, a failure must come well within this. */
-const BOUNDED_MS = 45_000
 const CASE_TIMEOUT_MS = 120_000
 
 function run(emulator: Emulator, inputs: Record<string, string>): Promise<ActionRun> {
@@ -51,7 +50,7 @@ function run(emulator: Emulator, inputs: Record<string, string>): Promise<Action
 
 /** The route names a clean run calls, in first-call order. */
 async function routesOf(scenario: string, inputs: Record<string, string>): Promise<string[]> {
-  const emulator = await startEmulator(scenario)
+  const emulator = await startTestEmulator(scenario)
   try {
     const clean = await run(emulator, inputs)
     if (clean.exitCode !== 0) throw new Error(`the clean ${scenario} run failed: ${clean.stdout}`)
@@ -66,6 +65,18 @@ const GRANT_INPUTS = { service_agent_access: 'grant' }
 const grantRoutes = (await routesOf('demo', GRANT_INPUTS)).filter(name =>
   name.startsWith('artifactregistry.repositories.')
 )
+
+/** The retries the action announced in its debug log (src/google/retry.ts, waitBeforeRetry). */
+function retryWaits(run: ActionRun): { status: string; attempt: number; ms: number }[] {
+  return run.commands
+    .filter(c => c.command === 'debug')
+    .flatMap(c => {
+      const m = /: (\S+) on attempt (\d+)(?:, Retry-After [\d.]+ s)?; retrying in (\d+) ms\.$/.exec(
+        c.message
+      )
+      return m ? [{ status: m[1] ?? '', attempt: Number(m[2]), ms: Number(m[3]) }] : []
+    })
+}
 
 const errorsOf = (run: ActionRun) =>
   run.annotations.filter(a => a.command === 'error').map(a => a.message)
@@ -106,7 +117,7 @@ async function withFault(
   inputs: Record<string, string>,
   fault: FaultRule
 ): Promise<{ emulator: Emulator; run: ActionRun; hadBinding: boolean }> {
-  const emulator = await startEmulator(scenario)
+  const emulator = await startTestEmulator(scenario)
   const hadBinding = (emulator.getPolicy(REPOSITORY).bindings ?? []).some(
     b => b.role === READER && b.members?.includes(SERVICE_AGENT)
   )
@@ -134,16 +145,39 @@ const cases = [
   ...grantRoutes.map(route => ({ scenario: 'demo', inputs: GRANT_INPUTS, route }))
 ].map(c => ({ ...c, name: `${c.scenario}: ${c.route}` }))
 
-describe('503 twice, then normal answers: the run succeeds', () => {
-  test.concurrent.each(cases)(
-    '$name',
-    async ({ scenario, inputs, route }) => {
+/**
+ * The transient faults a retry must absorb are armed on every route of a scenario at once, in one run:
+ * harsher than one route at a time (every call meets them), and a sixth of the runs.
+ */
+const scenarios = [
+  { scenario: 'seed-granted', inputs: {}, routes: deployRoutes },
+  { scenario: 'demo', inputs: GRANT_INPUTS, routes: grantRoutes }
+]
+
+async function withFaultOnEvery(
+  scenario: string,
+  inputs: Record<string, string>,
+  routes: readonly string[],
+  fault: Omit<FaultRule, 'route'>
+): Promise<{ emulator: Emulator; run: ActionRun; hadBinding: boolean }> {
+  const emulator = await startTestEmulator(scenario)
+  const hadBinding = (emulator.getPolicy(REPOSITORY).bindings ?? []).some(
+    b => b.role === READER && b.members?.includes(SERVICE_AGENT)
+  )
+  for (const route of routes) emulator.addFault({ ...fault, route })
+  const result = await run(emulator, inputs)
+  return { emulator, run: result, hadBinding }
+}
+
+describe('503 twice on every call, then normal answers: the run succeeds', () => {
+  test.concurrent.each(scenarios)(
+    '$scenario',
+    async ({ scenario, inputs, routes }) => {
       const {
         emulator,
         run: result,
         hadBinding
-      } = await withFault(scenario, inputs, {
-        route,
+      } = await withFaultOnEvery(scenario, inputs, routes, {
         kind: 'status',
         status: 503,
         times: 2
@@ -152,10 +186,14 @@ describe('503 twice, then normal answers: the run succeeds', () => {
         expect(errorsOf(result)).toEqual([])
         expect(result.exitCode).toBe(0)
         expectClean(result)
-        // Absorbed by the retry, not worked around: nothing the run reports mentions the outage.
-        expect(result.stdout).not.toMatch(/UNAVAILABLE|currently unavailable/)
-        const statuses = emulator.requestLog.filter(r => r.name === route).map(r => r.status)
-        expect(statuses.slice(0, 3)).toEqual([503, 503, expect.any(Number)])
+        // Absorbed by the retry, not worked around: nothing the run reports mentions the outage (the
+        // debug log, which names each retry, aside).
+        const reported = result.stdout.split('\n').filter(line => !line.startsWith('::debug::'))
+        expect(reported.join('\n')).not.toMatch(/UNAVAILABLE|currently unavailable/)
+        for (const route of routes) {
+          const statuses = emulator.requestLog.filter(r => r.name === route).map(r => r.status)
+          expect([route, ...statuses.slice(0, 3)]).toEqual([route, 503, 503, expect.any(Number)])
+        }
         expect(result.outputs.url).toMatch(/^https:\/\//)
         expectGrantReported(emulator, result, hadBinding)
       } finally {
@@ -180,7 +218,6 @@ describe('503 forever: the run ends in bounded time and says which call failed',
         status: 503
       })
       try {
-        expect(result.durationMs).toBeLessThan(BOUNDED_MS)
         expectClean(result)
         const names = callNames(route)
         const said = [...result.annotations.map(a => a.message), result.summary].join('\n')
@@ -194,9 +231,11 @@ describe('503 forever: the run ends in bounded time and says which call failed',
           expect(names.some(name => error?.includes(name))).toBe(true)
           expect(error).toMatch(/UNAVAILABLE/)
         }
-        // Bounded retries: the policy's five attempts per call, never a storm.
+        // Bounded retries: the policy's five attempts per call, never a storm (how long that took is
+        // the benchmark's to measure, not this test's).
         const attempts = emulator.requestLog.filter(r => r.name === route).length
         expect(attempts).toBeLessThanOrEqual(20)
+        for (const wait of retryWaits(result)) expect(wait.attempt).toBeLessThan(5)
         expectGrantReported(emulator, result, hadBinding)
       } finally {
         await emulator.close()
@@ -234,16 +273,15 @@ describe('a connection dropped mid-answer: the run recovers or fails clearly', (
   )
 })
 
-describe('429 with Retry-After: honoured, and the run succeeds', () => {
-  test.concurrent.each(cases)(
-    '$name',
-    async ({ scenario, inputs, route }) => {
+describe('429 with Retry-After on every call: honoured, and the run succeeds', () => {
+  test.concurrent.each(scenarios)(
+    '$scenario',
+    async ({ scenario, inputs, routes }) => {
       const {
         emulator,
         run: result,
         hadBinding
-      } = await withFault(scenario, inputs, {
-        route,
+      } = await withFaultOnEvery(scenario, inputs, routes, {
         kind: 'status',
         status: 429,
         retryAfterSeconds: 1,
@@ -253,12 +291,16 @@ describe('429 with Retry-After: honoured, and the run succeeds', () => {
         expect(errorsOf(result)).toEqual([])
         expect(result.exitCode).toBe(0)
         expectClean(result)
-        const first = emulator.requestLog.find(r => r.name === route)
-        // The same request again (a route may serve several concurrent calls, e.g. two projects).
-        const calls = emulator.requestLog.filter(r => r.name === route && r.path === first?.path)
-        expect(calls[0]?.status).toBe(429)
-        const waited = (calls[1]?.startedAt ?? 0) - (calls[0]?.endedAt ?? 0)
-        expect(waited).toBeGreaterThanOrEqual(1000)
+        for (const route of routes) {
+          const first = emulator.requestLog.find(r => r.name === route)
+          // The same request again (a route may serve several concurrent calls, e.g. two projects).
+          const calls = emulator.requestLog.filter(r => r.name === route && r.path === first?.path)
+          expect([route, calls[0]?.status, calls.length >= 2]).toEqual([route, 429, true])
+        }
+        // Every wait the action chose after a 429 honoured Retry-After: 1 s.
+        const waits = retryWaits(result).filter(w => w.status === 'RESOURCE_EXHAUSTED')
+        expect(waits.length).toBeGreaterThanOrEqual(routes.length)
+        for (const wait of waits) expect(wait.ms).toBeGreaterThanOrEqual(1000)
         expectGrantReported(emulator, result, hadBinding)
       } finally {
         await emulator.close()

@@ -5,7 +5,8 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import type { Emulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import { runAction, type ActionRun } from '../harness/runAction.js'
 
 const PROVIDER =
@@ -18,7 +19,7 @@ let emulator: Emulator
 let credentialsDir: string
 
 beforeAll(async () => {
-  emulator = await startEmulator('seed')
+  emulator = await startTestEmulator('seed')
   credentialsDir = mkdtempSync(join(tmpdir(), 'adc-'))
 })
 afterAll(() => emulator.close())

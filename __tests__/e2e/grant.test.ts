@@ -17,7 +17,8 @@ import {
   seed,
   visible
 } from '../../emulator/scenarios/seed.js'
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import type { Emulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import {
   baseInputs,
   deployCalls,
@@ -119,7 +120,7 @@ afterEach(async () => {
 
 describe('grant', () => {
   test('writes the one binding on the repository, keeps everything else byte for byte, and a rerun writes nothing', async () => {
-    emulator = await startEmulator(rich(demo))
+    emulator = await startTestEmulator(rich(demo))
     const before = emulator.getPolicy(REPOSITORY)
     expect(before.version).toBe(3)
     const others = snapshot(emulator)
@@ -174,7 +175,7 @@ describe('grant', () => {
   })
 
   test('a 409 (concurrent change) in the middle is retried with a fresh read', async () => {
-    emulator = await startEmulator(rich(demo))
+    emulator = await startTestEmulator(rich(demo))
     // The injected fault answers as Google does for a stale etag: 409 ABORTED.
     emulator.addFault({
       route: 'artifactregistry.repositories.setIamPolicy',
@@ -226,7 +227,7 @@ describe('grant', () => {
   ] as const)(
     'a caller without setIamPolicy (%s) gets the missing permission and the command an administrator can run',
     async (_name, scenario, agentStatus) => {
-      emulator = await startEmulator(scenario)
+      emulator = await startTestEmulator(scenario)
       const before = emulator.getPolicy(REPOSITORY)
       const others = snapshot(emulator)
       const r = await runAsDeployer(emulator, grantInputs())
@@ -263,7 +264,7 @@ describe('grant', () => {
   )
 
   test('dry run: reports what it would grant, writes nothing, and stays green', async () => {
-    emulator = await startEmulator(rich(demo))
+    emulator = await startTestEmulator(rich(demo))
     const before = emulator.getPolicy(REPOSITORY)
     const r = await runAsDeployer(emulator, { ...grantInputs(), dry_run: 'true' })
     expect(r.exitCode).toBe(0)
@@ -297,7 +298,7 @@ describe('race', () => {
   test('ten grant runs at once while another writer edits the same policy: every binding survives, the agent once', async () => {
     // Latency on every call widens the window between each run's read and write, as a real network
     // does, so that the runs and the other writer overlap instead of taking turns.
-    emulator = await startEmulator(rich(demo), { latencyMs: 150 })
+    emulator = await startTestEmulator(rich(demo), { latencyMs: 150 })
     const e = emulator
     const sleep = (ms: number) => new Promise(resolve => setTimeout(resolve, ms))
     const writers = Array.from({ length: 10 }, (_, i) => user(`other-writer-${i}@example.com`))

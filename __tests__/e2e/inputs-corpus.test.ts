@@ -8,7 +8,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { IMAGE, PROVIDER, REGION } from '../../emulator/scenarios/seed.js'
-import { startEmulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import { runAction } from '../harness/runAction.js'
 
 const files = mkdtempSync(join(tmpdir(), 'corpus-'))
@@ -173,7 +173,7 @@ test(`${CORPUS.length} malformed inputs: one line naming the input, exit 1, no c
   expect(CORPUS.length).toBeGreaterThanOrEqual(60)
   const failures: string[] = []
   const runCase = async (c: Case) => {
-    const emulator = await startEmulator('seed')
+    const emulator = await startTestEmulator('seed')
     try {
       const credentials = emulator.writeExternalAccountFile(files)
       const run = await runAction({

@@ -7,7 +7,8 @@
 import { startGitHubApi, type GitHubApi } from '../../emulator/github.js'
 import { variant } from '../../emulator/scenarios/helpers.js'
 import { IMAGE, PROVIDER, seed } from '../../emulator/scenarios/seed.js'
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import type { Emulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import { runAction, type ActionRun } from '../harness/runAction.js'
 import { baseInputs, errors, report, runAsDeployer, warnings } from './permissions-support.js'
 
@@ -22,7 +23,7 @@ const PULL_REQUEST = {
 let emulator: Emulator
 let github: GitHubApi
 beforeEach(async () => {
-  emulator = await startEmulator(seed)
+  emulator = await startTestEmulator(seed)
   github = await startGitHubApi(TOKEN)
 })
 afterEach(async () => {
@@ -153,7 +154,7 @@ describe('pr_comment', () => {
   test('a name with a pipe (a branch in the federated principal) does not split the table', async () => {
     // Git allows `|` in a branch name; the federated principal carries the ref.
     await emulator.close()
-    emulator = await startEmulator(
+    emulator = await startTestEmulator(
       variant(seed, 'pipe-branch', 'a run from a branch named with a pipe', s => ({
         ...s,
         github: { repository: 'octo-org/octo-repo', ref: 'refs/heads/fix|table' }

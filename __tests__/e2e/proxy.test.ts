@@ -6,7 +6,8 @@
 import { createServer, request, type IncomingMessage, type Server } from 'node:http'
 import { connect, type AddressInfo, type Socket } from 'node:net'
 import { DEPLOYER_EMAIL, IMAGE, PROVIDER, REGION } from '../../emulator/scenarios/seed.js'
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import type { Emulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import { runAction } from '../harness/runAction.js'
 
 /**
@@ -49,7 +50,7 @@ async function startProxy(): Promise<{ server: Server; url: string; seen: string
 
 let emulator: Emulator
 beforeEach(async () => {
-  emulator = await startEmulator('seed-granted')
+  emulator = await startTestEmulator('seed-granted')
 })
 afterEach(() => emulator.close())
 

@@ -3,7 +3,8 @@
  * itself, not on the project. The project's testIamPermissions cannot see it; the check must ask the
  * service, and the deploy must go on.
  */
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import type { Emulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import { variant, withBinding, withoutBinding } from '../../emulator/scenarios/helpers.js'
 import {
   ADMIN,
@@ -30,7 +31,7 @@ const scenario = variant(
 
 let emulator: Emulator
 beforeAll(async () => {
-  emulator = await startEmulator(scenario, { operationDelayMs: 50 })
+  emulator = await startTestEmulator(scenario, { operationDelayMs: 50 })
   emulator.setPolicyAs(ADMIN, SERVICE, policy => ({
     ...policy,
     bindings: [...(policy.bindings ?? []), { role: 'roles/run.developer', members: [DEPLOYER] }]

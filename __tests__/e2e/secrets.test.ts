@@ -12,7 +12,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { startGitHubApi, type GitHubApi } from '../../emulator/github.js'
 import { DEPLOYER_EMAIL, IMAGE, PROVIDER, REGION } from '../../emulator/scenarios/seed.js'
-import { startEmulator, type Emulator } from '../../emulator/server.js'
+import type { Emulator } from '../../emulator/server.js'
+import { startTestEmulator } from '../harness/emulator.js'
 import { FAKE_GITHUB_TOKEN, runAction, type ActionRun } from '../harness/runAction.js'
 
 const credentialsDir = mkdtempSync(join(tmpdir(), 'secrets-'))
@@ -166,7 +167,7 @@ function start(emulator: Emulator, scenario: Scenario, github: GitHubApi): Promi
 
 describe.each(RUNS)('$name', scenario => {
   test('no token appears where it can be seen, and each went only to its own host', async () => {
-    const emulator = await startEmulator(scenario.scenario)
+    const emulator = await startTestEmulator(scenario.scenario)
     const github = await startGitHubApi(FAKE_GITHUB_TOKEN)
     try {
       scenario.arm?.(emulator)
@@ -209,7 +210,7 @@ describe('a credentials file that points a token elsewhere', () => {
       }
     ]
   ])('%s outside the configured endpoint: refused before any request', async (field, change) => {
-    const emulator = await startEmulator('seed')
+    const emulator = await startTestEmulator('seed')
     try {
       const path = emulator.writeExternalAccountFile(credentialsDir, { provider: PROVIDER })
       const file = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>

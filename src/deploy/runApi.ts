@@ -5,9 +5,14 @@
 import type { run_v2 } from 'googleapis/build/src/apis/run/v2.js'
 import type { ResourceKind } from '../config.js'
 import { toGoogleCallError } from '../google/errors.js'
-import { DEFAULT_RETRY_POLICY, isRetryable, retryDelayMs, withRetry } from '../google/retry.js'
+import {
+  DEFAULT_RETRY_POLICY,
+  isRetryable,
+  retryDelayMs,
+  waitBeforeRetry,
+  withRetry
+} from '../google/retry.js'
 import type { RunResource } from './spec.js'
-import { clock } from '../clock.js'
 
 export type Operation = run_v2.Schema$GoogleLongrunningOperation
 
@@ -62,8 +67,7 @@ export class RunApi {
         // The create may have gone through before the connection failed: look before trying again.
         if (await this.get(kind, name)) return undefined
         // The one policy's backoff, which also honours Retry-After.
-        const delay = retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error)
-        await clock.sleep(delay)
+        await waitBeforeRetry(error, attempt, retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error))
       }
     }
   }
@@ -116,7 +120,7 @@ export class RunApi {
             }
           })
         }
-        await clock.sleep(retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error))
+        await waitBeforeRetry(error, attempt, retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error))
       }
     }
   }

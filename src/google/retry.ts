@@ -4,6 +4,7 @@
  * in total time. Other 4xx answers are never retried: they would fail the same way again. (409 is retried
  * only by the IAM read-modify-write in src/iam/grant.ts, which re-reads first.)
  */
+import * as core from '@actions/core'
 import { ActionError } from '../errors.js'
 import { GoogleCallError, toGoogleCallError } from './errors.js'
 import { clock } from '../clock.js'
@@ -81,7 +82,21 @@ export async function withRetry<T>(
       const wait = retryDelayMs(policy, n, error)
       // A Retry-After longer than the budget is the server saying "not soon": fail now, not later.
       if (clock.now() - started + wait > policy.totalBudgetMs) throw error
-      await clock.sleep(wait)
+      await waitBeforeRetry(error, n, wait)
     }
   }
+}
+
+/** Sleeps before attempt `n + 1`, saying so in the step's debug log (ACTIONS_STEP_DEBUG). */
+export async function waitBeforeRetry(
+  error: GoogleCallError,
+  n: number,
+  waitMs: number
+): Promise<void> {
+  const retryAfter =
+    error.retryAfterSeconds === undefined ? '' : `, Retry-After ${error.retryAfterSeconds} s`
+  core.debug(
+    `${error.call}: ${error.status} on attempt ${n}${retryAfter}; retrying in ${Math.round(waitMs)} ms.`
+  )
+  await clock.sleep(waitMs)
 }
