@@ -24,15 +24,19 @@ export class ImageReferenceError extends Error {
   override readonly name = 'ImageReferenceError'
 }
 
-// The grammar below is the one of the Docker distribution project's `reference` package.
+// The grammar below is the one of the Docker distribution project's `reference` package
+// (github.com/distribution/reference, regexp.go and normalize.go).
 const TAG = /^\w[\w.-]{0,127}$/
 const TAG_RULE = '[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}'
 // Cloud Run pulls by sha256 only, so other algorithms are refused here rather than by the deploy.
 const DIGEST = /^sha256:[0-9a-f]{64}$/
 const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/
 const PATH_COMPONENT_RULE = '[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*'
+// An IPv6 address in brackets holds hexadecimal digits and colons only: no zone, no embedded IPv4.
 const HOST =
-  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:.]+\])(?::[0-9]+)?$/
+  /^(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*|\[[0-9a-fA-F:]+\])(?::[0-9]+)?$/
+// Docker refuses a reference that is exactly an image ID, to keep it from being read as a name.
+const IMAGE_ID = /^[a-f0-9]{64}$/
 const NAME_MAX_LENGTH = 255
 
 const DOCKER_HUB_HOSTS = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io'])
@@ -79,7 +83,10 @@ export function parseImageReference(ref: string): ImageReference {
   const tag = colon < 0 ? undefined : nameAndTag.slice(colon + 1)
 
   if (name === '') fail('the image name is empty')
-  if (!name.includes('/') && isHostLike(name)) {
+  if (IMAGE_ID.test(ref)) {
+    fail('64 hexadecimal digits are an image ID, not a reference: give NAME@sha256:DIGEST')
+  }
+  if (!name.includes('/') && isRegistryHost(nameAndTag, name)) {
     fail(`"${nameAndTag}" is a registry host with no image path after it`)
   }
   if (tag !== undefined && !TAG.test(tag)) fail(`tag "${tag}" must match ${TAG_RULE}`)
@@ -174,9 +181,29 @@ export function parseImageReference(ref: string): ImageReference {
   })
 }
 
-/** Docker's rule: the first component names a host only if it has a dot or a port, or is localhost. */
+/**
+ * Docker's rule (distribution/reference, normalize.go, splitDockerDomain): when a name has more than one
+ * component, the first names a registry host if it has a dot or a port, is localhost, or has upper-case
+ * letters (which a path component cannot have). A name of one component is always a Docker Hub image:
+ * `ubuntu-12.04-base` is docker.io/library/ubuntu-12.04-base, and `test.com:5000` is the image
+ * library/test.com with the tag 5000.
+ */
 function isHostLike(component: string): boolean {
-  return component.includes('.') || component.includes(':') || component === 'localhost'
+  return (
+    component.includes('.') ||
+    component.includes(':') ||
+    component === 'localhost' ||
+    component.toLowerCase() !== component
+  )
+}
+
+/**
+ * One-component names Docker would read as Docker Hub images but that name a registry: localhost, an
+ * IPv6 address, or a registry this action knows. Docker Hub has no such official images, so the
+ * reference more likely lost its path (an empty variable) than means one.
+ */
+function isRegistryHost(nameAndTag: string, name: string): boolean {
+  return nameAndTag.startsWith('[') || name === 'localhost' || isKnownHost(name.toLowerCase())
 }
 
 function isKnownHost(host: string): boolean {

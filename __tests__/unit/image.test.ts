@@ -330,6 +330,164 @@ describe('parseImageReference accepts', () => {
   })
 })
 
+// Vectors of github.com/distribution/reference (commit 0965666a), as data: reference_test.go
+// (TestReferenceParse) and normalize_test.go (TestValidateReferenceName, TestParseRepositoryInfo,
+// TestNormalizedSplitHostname), read with ParseNormalizedNamed's rule for the registry host, as
+// `docker pull` reads them.
+const FFFF = `sha256:${'f'.repeat(64)}`
+const HEX64 = '1a3f5e7d9c1b3a5f7e9d1c3b5a7f9e1d3c5b7a9f1e3d5d7c9b1a3f5e7d9c1b3a'
+const hub = (imagePath: string, tag?: string, digest?: string): Expected => ({
+  ...none,
+  kind: 'docker-hub',
+  host: 'docker.io',
+  imagePath,
+  tag,
+  digest
+})
+const other = (host: string, imagePath: string, tag?: string, digest?: string): Expected => ({
+  ...none,
+  kind: 'other',
+  host,
+  imagePath,
+  tag,
+  digest
+})
+
+describe("parseImageReference reads Docker's grammar (distribution/reference vectors)", () => {
+  test.each<[string, Expected]>([
+    // A name of one component is a Docker Hub image, whatever it looks like.
+    ['ubuntu-12.04-base', hub('library/ubuntu-12.04-base')],
+    ['test_com', hub('library/test_com')],
+    ['test.com:tag', hub('library/test.com', 'tag')],
+    ['test.com:5000', hub('library/test.com', '5000')],
+    ['foo_bar.com:8080', hub('library/foo_bar.com', '8080')],
+    ['192.168.1.1', hub('library/192.168.1.1')],
+    ['192.168.1.1:tag', hub('library/192.168.1.1', 'tag')],
+    ['192.168.1.1:5000', hub('library/192.168.1.1', '5000')],
+    ['192.168.0.1:80', hub('library/192.168.0.1', '80')],
+    ['lowercase:Uppercase', hub('library/lowercase', 'Uppercase')],
+    ['debian', hub('library/debian')],
+    ['dbcc1', hub('library/dbcc1')],
+    // 64 characters that are not all hexadecimal, and 63 that are, are names
+    [
+      'thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev',
+      hub('library/thisisthesongthatneverendsitgoesonandonandonthisisthesongthatnev')
+    ],
+    [
+      'dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9',
+      hub('library/dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9')
+    ],
+    [`docker.io/${HEX64}`, hub(`library/${HEX64}`)],
+    [
+      `redis@sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c`,
+      hub(
+        'library/redis',
+        undefined,
+        'sha256:dbcc1c35ac38df41fd2f5e4130b32ffdb93ebae8b3dbe638c23575912276fc9c'
+      )
+    ],
+    // Several components: the first is a host only with a dot, a port, localhost or upper case.
+    ['test_com/foo', hub('test_com/foo')],
+    ['docker/migrator', hub('docker/migrator')],
+    ['docker.io/foo', hub('library/foo')],
+    ['docker.io/library/foo/bar', hub('library/foo/bar')],
+    ['index.docker.io/docker/docker', hub('docker/docker')],
+    ['dmcgowan/myapp:latest', hub('dmcgowan/myapp', 'latest')],
+    ['store/foo/bar', hub('store/foo/bar')],
+    ['docker---rules/docker', hub('docker---rules/docker')],
+    ['dock__er/docker', hub('dock__er/docker')],
+    ['d/docker', hub('d/docker')],
+    [
+      `${'a/'.repeat(127)}a:tag-puts-this-over-max`,
+      hub(`${'a/'.repeat(127)}a`, 'tag-puts-this-over-max')
+    ],
+    ['test.com/foo', other('test.com', 'foo')],
+    ['test:5000/repo', other('test:5000', 'repo')],
+    ['test:5000/repo:tag', other('test:5000', 'repo', 'tag')],
+    [`test:5000/repo:tag@${FFFF}`, other('test:5000', 'repo', 'tag', FFFF)],
+    ['test-com:8080/foo', other('test-com:8080', 'foo')],
+    ['xn--n3h.com/myimage:xn--n3h.com', other('xn--n3h.com', 'myimage', 'xn--n3h.com')],
+    ['xn--n3h.com:18080/foo', other('xn--n3h.com:18080', 'foo')],
+    [
+      `xn--7o8h.com/myimage:xn--7o8h.com@${FFFF}`,
+      other('xn--7o8h.com', 'myimage', 'xn--7o8h.com', FFFF)
+    ],
+    [
+      'sub-dom1.foo.com/bar/baz/quux:some-long-tag',
+      other('sub-dom1.foo.com', 'bar/baz/quux', 'some-long-tag')
+    ],
+    [
+      'b.gcr.io/test.example.com/my-app:test.example.com',
+      other('b.gcr.io', 'test.example.com/my-app', 'test.example.com')
+    ],
+    ['localhost/fooo/bar', other('localhost', 'fooo/bar')],
+    ['LOCALDOMAIN/debian', other('LOCALDOMAIN', 'debian')],
+    ['Docker/docker', other('Docker', 'docker')],
+    ['FOO/bar', other('FOO', 'bar')],
+    ['127.0.0.1:5000/library/debian', other('127.0.0.1:5000', 'library/debian')],
+    ['192.168.1.1/repo', other('192.168.1.1', 'repo')],
+    ['192.168.1.1:5000/repo:5050', other('192.168.1.1:5000', 'repo', '5050')],
+    ['[2001:db8::1]/repo', other('[2001:db8::1]', 'repo')],
+    ['[2001:db8:1:2:3:4:5:6]/repo:tag', other('[2001:db8:1:2:3:4:5:6]', 'repo', 'tag')],
+    [`[2001:db8::1]:5000/repo:tag@${FFFF}`, other('[2001:db8::1]:5000', 'repo', 'tag', FFFF)],
+    ['[2001:db8::]:5000/repo', other('[2001:db8::]:5000', 'repo')],
+    ['[fc00::1]:5000/docker/docker', other('[fc00::1]:5000', 'docker/docker')]
+  ])('%s', (raw, expected) => {
+    expect(parseImageReference(raw)).toEqual({ raw, ...expected })
+  })
+
+  test.each<[string, string]>([
+    [HEX64, '64 hexadecimal digits are an image ID, not a reference'],
+    ['[2001:db8::1]', '"[2001:db8::1]" is a registry host with no image path'],
+    ['[2001:db8::1]:5000', '"[2001:db8::1]:5000" is a registry host with no image path'],
+    ['[2001:db8::1]:tag', 'is a registry host with no image path'],
+    ['[fc00::1]', 'is a registry host with no image path'],
+    ['[fe80::1%eth0]:5000/repo', 'registry host "[fe80::1%eth0]:5000" must be a host name'],
+    ['[fe80::1%@invalidzone]:5000/repo', 'is a registry host'],
+    ['[2001:db8:3:4::192.0.2.33]:5000/debian', 'must be a host name'],
+    ['fc00::1:5000/debian', 'registry host "fc00::1:5000" must be a host name'],
+    ['-docker.io/docker/docker', 'registry host "-docker.io" must be a host name'],
+    ['https://github.com/docker/docker', 'must not have a scheme'],
+    ['Uppercase:tag', 'path component "Uppercase" must be lower-case'],
+    ['test:5000/Uppercase/lowercase:tag', 'path component "Uppercase" must be lower-case'],
+    ['docker/Docker', 'path component "Docker" must be lower-case'],
+    ['docker.io/docker/Docker', 'path component "Docker" must be lower-case'],
+    ['aa/asdf$$^/aa', 'path component "asdf$$^" must match'],
+    ['-docker', 'path component "-docker" must match'],
+    ['-docker/docker', 'path component "-docker" must match'],
+    ['docker-/docker', 'path component "docker-" must match'],
+    ['____/____', 'path component "____" must match'],
+    ['_docker/_docker', 'path component "_docker" must match'],
+    // with a dot, the first component is a host, and these are no host names
+    ['dock..er/docker', 'registry host "dock..er" must be a host name'],
+    ['dock_.er/docker', 'registry host "dock_.er" must be a host name'],
+    ['dock-.er/docker', 'registry host "dock-.er" must be a host name'],
+    ['docker///docker', 'image path "docker///docker" has an empty component'],
+    ['docker/', 'image path "docker/" has an empty component'],
+    [':justtag', 'the image name is empty'],
+    [`@${FFFF}`, 'the image name is empty'],
+    ['repo@sha256:ffffffffffffffffffffffffffffffffff', 'must be "sha256:" followed by 64'],
+    [`validname@invaliddigest:${'f'.repeat(64)}`, 'digest "invaliddigest:'],
+    [`domain/${'a'.repeat(256)}:tag`, 'the image name is 263 characters long, more than 255'],
+    // Docker reads these as Docker Hub images (library/localhost, ...); none exists, and the path is
+    // more likely lost than meant.
+    ['localhost', '"localhost" is a registry host with no image path'],
+    ['localhost:tag', '"localhost:tag" is a registry host with no image path'],
+    ['docker.io', '"docker.io" is a registry host with no image path'],
+    ['eu.gcr.io:443', '"eu.gcr.io:443" is a registry host with no image path'],
+    ['europe-west1-docker.pkg.dev', 'is a registry host with no image path']
+  ])('%j is refused', (raw, message) => {
+    let error: unknown
+    try {
+      parseImageReference(raw)
+    } catch (caught) {
+      error = caught
+    }
+    expect(error).toBeInstanceOf(ImageReferenceError)
+    expect((error as ImageReferenceError).message).toContain(message)
+  })
+})
+
 describe('parseImageReference rejects', () => {
   test.each<[string, string]>([
     ['', 'the image reference is empty'],
