@@ -1,7 +1,8 @@
 /**
- * Artifact Registry v1 (repositories, their IAM policies, tags and versions of Docker images) and the
- * image pull that Cloud Run's service agent performs through the Docker Registry API when a revision
- * starts. https://cloud.google.com/artifact-registry/docs/reference/rest
+ * Artifact Registry v1 (repositories, their IAM policies, packages, tags and versions of Docker images) and
+ * the image pull that Cloud Run's service agent performs through the Docker Registry API when a revision
+ * starts, including through virtual and remote repositories.
+ * https://cloud.google.com/artifact-registry/docs/reference/rest
  */
 import { createHash } from 'node:crypto'
 import type { artifactregistry_v1 } from 'googleapis/build/src/apis/artifactregistry/v1.js'
@@ -21,6 +22,19 @@ const CREATED = '2024-01-01T00:00:00Z'
 
 type RepositoryMode = 'STANDARD_REPOSITORY' | 'VIRTUAL_REPOSITORY' | 'REMOTE_REPOSITORY'
 
+/** One package (image path) of a repository: its tags and every version (digest) it holds. */
+interface ImageRecord {
+  readonly tags: Map<string, string>
+  /** Tagged and untagged digests alike: a pull by digest caches a version without a tag. */
+  readonly versions: Set<string>
+}
+
+/** What `remoteRepositoryConfig` says when a scenario gives none: Docker Hub, the common upstream. */
+const DOCKER_HUB_UPSTREAM: artifactregistry_v1.Schema$RemoteRepositoryConfig = {
+  description: 'Docker Hub',
+  dockerRepository: { publicRepository: 'DOCKER_HUB' }
+}
+
 interface RepositoryRecord {
   /** `projects/P/locations/L/repositories/R`, with the project's ID. */
   readonly name: string
@@ -30,8 +44,33 @@ interface RepositoryRecord {
   readonly mode: RepositoryMode
   /** Upstream repository names, highest priority first. */
   readonly upstreams: readonly string[]
-  /** Image path → tag → digest. */
-  readonly images: ReadonlyMap<string, ReadonlyMap<string, string>>
+  /** Image path → its tags and versions; for a remote repository, what it has cached so far. */
+  readonly images: Map<string, ImageRecord>
+  /** Remote repositories: the upstream's settings and what the upstream registry holds. */
+  readonly remote?: {
+    readonly config: artifactregistry_v1.Schema$RemoteRepositoryConfig
+    readonly upstreamImages: ReadonlyMap<string, ReadonlyMap<string, string>>
+  }
+}
+
+function imageRecords(images: Readonly<Record<string, Readonly<Record<string, string>>>> = {}) {
+  return new Map(
+    Object.entries(images).map(([image, tags]): [string, ImageRecord] => [
+      image,
+      { tags: new Map(Object.entries(tags)), versions: new Set(Object.values(tags)) }
+    ])
+  )
+}
+
+/** The digest `tags` holds for a tag (`latest` when none) or a digest, if it holds it. */
+function lookup(
+  tags: ReadonlyMap<string, string> | undefined,
+  tag: string | undefined,
+  digest: string | undefined
+): string | undefined {
+  if (!tags) return undefined
+  if (digest) return [...tags.values()].includes(digest) ? digest : undefined
+  return tags.get(tag ?? 'latest')
 }
 
 /**
@@ -154,19 +193,28 @@ export class ArtifactRegistryModel {
     for (const repo of scenario.repositories ?? []) {
       const name = iam.canonical(repo.name)
       const [, project = '', , location = '', , id = ''] = name.split('/')
+      const mode = repo.mode ?? 'STANDARD_REPOSITORY'
       this.repositories.set(name, {
         name,
         project,
         location,
         id,
-        mode: repo.mode ?? 'STANDARD_REPOSITORY',
+        mode,
         upstreams: (repo.upstreams ?? []).map(upstream => iam.canonical(upstream)),
-        images: new Map(
-          Object.entries(repo.images ?? {}).map(([image, tags]) => [
-            image,
-            new Map(Object.entries(tags))
-          ])
-        )
+        images: imageRecords(repo.images),
+        ...(mode === 'REMOTE_REPOSITORY'
+          ? {
+              remote: {
+                config: structuredClone(repo.remoteRepositoryConfig ?? DOCKER_HUB_UPSTREAM),
+                upstreamImages: new Map(
+                  Object.entries(repo.upstreamImages ?? {}).map(([image, tags]) => [
+                    image,
+                    new Map(Object.entries(tags))
+                  ])
+                )
+              }
+            }
+          : {})
       })
     }
   }
@@ -179,7 +227,10 @@ export class ArtifactRegistryModel {
    * A pull as the Docker Registry API answers it: downloadArtifacts on the repository, then the tag
    * (`latest` when none) or digest. A virtual repository pulls from its upstreams as Artifact
    * Registry's own service agent, which needs downloadArtifacts there
-   * (https://cloud.google.com/artifact-registry/docs/repositories/virtual-repo).
+   * (https://cloud.google.com/artifact-registry/docs/repositories/virtual-repo). A remote repository
+   * fetches what it has not cached from its upstream at pull time and caches it
+   * (https://cloud.google.com/artifact-registry/docs/repositories/remote-overview), so a successful
+   * pull makes the tag visible to the API (REFERENCE.md, "Remote repositories").
    */
   pullImage(member: string, imageUri: string): PullResult {
     const image = parseImageUri(imageUri)
@@ -223,32 +274,56 @@ export class ArtifactRegistryModel {
       notFound('MANIFEST_UNKNOWN', `Failed to fetch "${reference}" from request "${manifestPath}".`)
 
     if (repo.mode !== 'VIRTUAL_REPOSITORY') {
-      const digest = this.resolve(repo, image.image, image.tag, image.digest)
-      return digest ? { ok: true, digest } : missing()
+      const found = this.find(repo, image.image, image.tag, image.digest)
+      if (!found) return missing()
+      found.cache()
+      return { ok: true, digest: found.digest }
     }
     const number = this.iam.findProject(repo.project)?.projectNumber ?? repo.project
     const agent = `serviceAccount:service-${number}@gcp-sa-artifactregistry.iam.gserviceaccount.com`
     for (const upstreamName of repo.upstreams) {
       const upstream = this.repository(upstreamName)
-      const digest = upstream && this.resolve(upstream, image.image, image.tag, image.digest)
-      if (!upstream || !digest) continue
+      const found = upstream && this.find(upstream, image.image, image.tag, image.digest)
+      if (!upstream || !found) continue
       // ASSUMPTION: the virtual repository reports the upstream its agent could not read.
       if (!this.iam.hasPermission(agent, DOWNLOAD, upstream.name)) return denied(upstream.name)
-      return { ok: true, digest }
+      found.cache()
+      return { ok: true, digest: found.digest }
     }
     return missing()
   }
 
-  private resolve(
+  /**
+   * Where a pull of `image` finds its digest: the repository's own images, or, for a remote repository,
+   * its upstream. `cache()` records what a remote repository fetched; the pull calls it once it is
+   * allowed, so a denied pull caches nothing.
+   * ASSUMPTION: a cached tag is served from the cache even if the upstream has moved it since.
+   */
+  private find(
     repo: RepositoryRecord,
     image: string,
     tag: string | undefined,
     digest: string | undefined
-  ): string | undefined {
-    const tags = repo.images.get(image)
-    if (!tags) return undefined
-    if (digest) return [...tags.values()].includes(digest) ? digest : undefined
-    return tags.get(tag ?? 'latest')
+  ): { digest: string; cache(): void } | undefined {
+    const record = repo.images.get(image)
+    const cached = digest
+      ? record?.versions.has(digest)
+        ? digest
+        : undefined
+      : record?.tags.get(tag ?? 'latest')
+    if (cached) return { digest: cached, cache: () => undefined }
+    const fetched = repo.remote && lookup(repo.remote.upstreamImages.get(image), tag, digest)
+    if (!fetched) return undefined
+    return {
+      digest: fetched,
+      cache: () => {
+        const target = record ?? { tags: new Map<string, string>(), versions: new Set<string>() }
+        target.versions.add(fetched)
+        // A pull by digest caches the version only: the API then knows no tag for it.
+        if (!digest) target.tags.set(tag ?? 'latest', fetched)
+        repo.images.set(image, target)
+      }
+    }
   }
 
   private render(repo: RepositoryRecord): artifactregistry_v1.Schema$Repository {
@@ -265,6 +340,7 @@ export class ArtifactRegistryModel {
       updateTime: CREATED,
       registryUri
     }
+    if (repo.remote) body.remoteRepositoryConfig = structuredClone(repo.remote.config)
     if (repo.mode === 'VIRTUAL_REPOSITORY') {
       // "Entries with a greater priority value take precedence in the pull order" (UpstreamPolicy).
       body.virtualRepositoryConfig = {
@@ -320,14 +396,34 @@ export class ArtifactRegistryModel {
       }),
       {
         method: 'GET',
+        pattern: new RegExp(`^${pkgPath}$`),
+        name: 'artifactregistry.packages.get',
+        handler: req => {
+          const repo = this.authorized(req, 'artifactregistry.packages.get')
+          const { pkg = '' } = req.params
+          if (!repo.images.has(pkg)) {
+            throw new GoogleApiError('NOT_FOUND', 'Requested entity was not found.')
+          }
+          const body: artifactregistry_v1.Schema$Package = {
+            name: `${repo.name}/packages/${packageSegment(pkg)}`,
+            createTime: CREATED,
+            updateTime: CREATED
+          }
+          return { body }
+        }
+      },
+      {
+        method: 'GET',
         pattern: new RegExp(`^${pkgPath}/tags/(?<tag>[^/]+)$`),
         name: 'artifactregistry.tags.get',
         handler: req => {
           // The path parameter is decoded once: `team%2Fapi` is the package `team/api`, while a
           // double-encoded `team%252Fapi` names a package `team%2Fapi` that does not exist.
+          // A remote repository answers only for what it has cached: a tag its upstream holds is a
+          // 404 here until a pull has fetched it.
           const repo = this.authorized(req, 'artifactregistry.tags.get')
           const { pkg = '', tag = '' } = req.params
-          const digest = repo.images.get(pkg)?.get(tag)
+          const digest = repo.images.get(pkg)?.tags.get(tag)
           if (!digest) throw new GoogleApiError('NOT_FOUND', 'Requested entity was not found.')
           const packageName = `${repo.name}/packages/${packageSegment(pkg)}`
           const body: artifactregistry_v1.Schema$Tag = {
@@ -344,8 +440,7 @@ export class ArtifactRegistryModel {
         handler: req => {
           const repo = this.authorized(req, 'artifactregistry.versions.get')
           const { pkg = '', version = '' } = req.params
-          const tags = repo.images.get(pkg)
-          if (!tags || ![...tags.values()].includes(version)) {
+          if (!repo.images.get(pkg)?.versions.has(version)) {
             throw new GoogleApiError('NOT_FOUND', 'Requested entity was not found.')
           }
           const body: artifactregistry_v1.Schema$Version = {

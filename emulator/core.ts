@@ -99,6 +99,14 @@ export interface EmulatorOptions {
   /** Added to every request before it is answered. */
   readonly latencyMs: number
   readonly faults: readonly FaultRule[]
+  /**
+   * Make `operations.wait` answer at once with the operation's current state, done or not, as the
+   * long-running-operation contract allows ("It may return the latest state before the specified
+   * timeout (including immediately)", google.longrunning.Operations.WaitOperation).
+   */
+  readonly waitReturnsAtOnce: boolean
+  /** How long a written log entry takes to become visible to Cloud Logging's entries.list. */
+  readonly logIngestionDelayMs: number
 }
 
 /** What Artifact Registry answers when `member` pulls an image (the Docker Registry API's manifest GET). */
@@ -171,8 +179,18 @@ export interface Scenario {
     /** For virtual repositories: the upstream repositories' names, highest priority first. */
     readonly upstreams?: readonly string[]
     readonly policy?: Policy
-    /** Images by path inside the repository (`myjob`, `team/api`), each with its tags → `sha256:...`. */
+    /**
+     * Images by path inside the repository (`myjob`, `team/api`), each with its tags → `sha256:...`.
+     * For a remote repository: what it has cached so far.
+     */
     readonly images?: Readonly<Record<string, Readonly<Record<string, string>>>>
+    /** For remote repositories: the upstream as repositories.get shows it; Docker Hub by default. */
+    readonly remoteRepositoryConfig?: import('googleapis/build/src/apis/artifactregistry/v1.js').artifactregistry_v1.Schema$RemoteRepositoryConfig
+    /**
+     * For remote repositories: what the upstream registry holds (image path → tag → digest), fetched
+     * and cached on the first pull that asks for it.
+     */
+    readonly upstreamImages?: Readonly<Record<string, Readonly<Record<string, string>>>>
   }[]
   /** Custom roles: `projects/P/roles/X` or `organizations/O/roles/X`. */
   readonly customRoles?: readonly Role[]
@@ -185,5 +203,18 @@ export interface Scenario {
   readonly services?: readonly import('googleapis/build/src/apis/run/v2.js').run_v2.Schema$GoogleCloudRunV2Service[]
   readonly jobs?: readonly import('googleapis/build/src/apis/run/v2.js').run_v2.Schema$GoogleCloudRunV2Job[]
   readonly workerPools?: readonly import('googleapis/build/src/apis/run/v2.js').run_v2.Schema$GoogleCloudRunV2WorkerPool[]
+  /** Cloud Logging entries written long ago (visible at once); each needs its `logName`. */
+  readonly logEntries?: readonly import('googleapis/build/src/apis/logging/v2.js').logging_v2.Schema$LogEntry[]
   readonly options?: Partial<EmulatorOptions>
+  /**
+   * The service account of the VM the runner is on (a self-hosted runner on Compute Engine or GKE): the
+   * emulator then serves the metadata server's routes and points GCE_METADATA_HOST at them.
+   */
+  readonly metadataServiceAccount?: string
+  /** The project the metadata server reports; the service account's project by default. */
+  readonly metadataProject?: string
+  /** Lifetime of each token the metadata server mints, on the emulator's clock; 300 by default. */
+  readonly metadataTokenLifetimeSeconds?: number
+  /** The metadata server hands out its cached token until less than this is left; 60 by default. */
+  readonly metadataTokenRefreshMarginSeconds?: number
 }

@@ -41,6 +41,73 @@ const ADDED_ROLES: Readonly<Record<string, RoleData>> = {
       'iam.serviceAccounts.signBlob',
       'iam.serviceAccounts.signJwt'
     ]
+  },
+  // Cloud Logging's readers, in full (the iam-dataset snapshot of GCP predefined roles,
+  // gcp/roles/logging.viewer.json and logging.privateLogViewer.json; also
+  // https://cloud.google.com/iam/docs/roles-permissions/logging).
+  'roles/logging.viewer': {
+    title: 'Logs Viewer',
+    stage: 'GA',
+    permissions: [
+      'logging.buckets.get',
+      'logging.buckets.list',
+      'logging.exclusions.get',
+      'logging.exclusions.list',
+      'logging.locations.get',
+      'logging.locations.list',
+      'logging.logEntries.list',
+      'logging.logMetrics.get',
+      'logging.logMetrics.list',
+      'logging.logServiceIndexes.list',
+      'logging.logServices.list',
+      'logging.logs.list',
+      'logging.operations.get',
+      'logging.operations.list',
+      'logging.queries.create',
+      'logging.queries.delete',
+      'logging.queries.get',
+      'logging.queries.list',
+      'logging.queries.listShared',
+      'logging.queries.update',
+      'logging.sinks.get',
+      'logging.sinks.list',
+      'logging.usage.get',
+      'logging.views.get',
+      'logging.views.list',
+      'resourcemanager.projects.get'
+    ]
+  },
+  'roles/logging.privateLogViewer': {
+    title: 'Private Logs Viewer',
+    stage: 'GA',
+    permissions: [
+      'logging.buckets.get',
+      'logging.buckets.list',
+      'logging.exclusions.get',
+      'logging.exclusions.list',
+      'logging.links.get',
+      'logging.links.list',
+      'logging.locations.get',
+      'logging.locations.list',
+      'logging.logEntries.list',
+      'logging.logMetrics.get',
+      'logging.logMetrics.list',
+      'logging.logServiceIndexes.list',
+      'logging.logServices.list',
+      'logging.logs.list',
+      'logging.privateLogEntries.list',
+      'logging.queries.getShared',
+      'logging.queries.listShared',
+      'logging.queries.usePrivate',
+      'logging.sinks.get',
+      'logging.sinks.list',
+      'logging.usage.get',
+      'logging.views.access',
+      'logging.views.get',
+      'logging.views.list',
+      'observability.scopes.get',
+      'resourcemanager.projects.get'
+    ]
   }
 }
 
@@ -54,10 +121,16 @@ const POLICY_WRITES = [
   'resourcemanager.organizations.setIamPolicy',
   'iam.serviceAccounts.setIamPolicy'
 ]
+/**
+ * The basic roles read logs: "Project Owner, Project Editor, or Project Viewer. The Cloud Logging Logs
+ * Viewer role. A custom IAM role with the logging.logEntries.list IAM permission."
+ * (https://cloud.google.com/recommender/docs/viewing-logs, Permissions).
+ */
+const LOG_READS = ['logging.logEntries.list']
 const ADDED_PERMISSIONS: Readonly<Record<string, readonly string[]>> = {
-  'roles/viewer': POLICY_READS,
-  'roles/editor': POLICY_READS,
-  'roles/owner': [...POLICY_READS, ...POLICY_WRITES],
+  'roles/viewer': [...POLICY_READS, ...LOG_READS],
+  'roles/editor': [...POLICY_READS, ...LOG_READS],
+  'roles/owner': [...POLICY_READS, ...POLICY_WRITES, ...LOG_READS],
   'roles/iam.securityReviewer': POLICY_READS,
   'roles/iam.securityAdmin': [...POLICY_READS, ...POLICY_WRITES]
 }

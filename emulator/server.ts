@@ -26,6 +26,8 @@ import {
   type Scenario
 } from './core.js'
 import { IamModel, serviceAccountPolicyRoutes } from './iam.js'
+import { LoggingModel } from './logging.js'
+import { metadataServer } from './metadata.js'
 import { resourceManagerRoutes } from './resourcemanager.js'
 import { roleRoutes } from './roles.js'
 import { getScenario } from './scenarios/index.js'
@@ -41,7 +43,8 @@ export const EMULATED_APIS = [
   'IAM',
   'IAMCREDENTIALS',
   'STS',
-  'POLICYTROUBLESHOOTER'
+  'POLICYTROUBLESHOOTER',
+  'LOGGING'
 ] as const
 
 export interface RequestLogEntry {
@@ -72,6 +75,11 @@ export interface Emulator {
   readonly url: string
   /** Endpoint overrides and GitHub's ACTIONS_ID_TOKEN_REQUEST_* variables pointing at the emulator. */
   readonly env: Readonly<Record<string, string>>
+  /**
+   * GCE_METADATA_HOST, pointing google-auth-library at the emulated metadata server (emulator/metadata.ts).
+   * Empty unless the scenario declares `metadataServiceAccount`; `env` then carries it too.
+   */
+  readonly metadataEnv: Readonly<Record<string, string>>
   readonly scenario: Scenario
   /** Every request answered, oldest first (a live view). */
   readonly requestLog: readonly RequestLogEntry[]
@@ -91,6 +99,8 @@ export interface Emulator {
   /** Every token issued so far: GitHub request and OIDC tokens, federated and access tokens. */
   tokens(): string[]
   readonly cloudRun: CloudRunModel
+  /** Cloud Logging: what entries.list answers; `logging.write([...])` adds entries (emulator/logging.ts). */
+  readonly logging: LoggingModel
   /** Pull an image as `member` would (what Cloud Run's service agent does). */
   pullImage(member: string, imageUri: string): PullResult
   /** The emulator's clock (ms): the wall clock (sped up by timeScale) plus every advanceClock. */
@@ -99,14 +109,29 @@ export interface Emulator {
   toWall(ms: number): number
   /** Moves the emulator's clock forward: expires tokens, propagates bindings, finishes operations. */
   advanceClock(ms: number): void
+  /**
+   * Holds the answer to the next request of a route (its name, or a prefix ending in `*`): the request
+   * is handled as usual — its change happens — and `arrived` resolves; the answer is written only on
+   * `release()`. For a runner that cancels the action while, say, a setIamPolicy is in flight.
+   */
+  holdResponse(route: string): ResponseHold
   close(): Promise<void>
+}
+
+export interface ResponseHold {
+  /** Resolves once the held request has been handled (before its answer is written). */
+  readonly arrived: Promise<void>
+  /** Writes the held answer (or lets the next request through untouched if none came yet). */
+  release(): void
 }
 
 const DEFAULT_OPTIONS: EmulatorOptions = {
   operationDelayMs: 0,
   propagationDelayMs: 0,
   latencyMs: 0,
-  faults: []
+  faults: [],
+  waitReturnsAtOnce: false,
+  logIngestionDelayMs: 0
 }
 
 /** Google's canonical message for each status, as its front end writes them on a generic failure. */
@@ -131,7 +156,11 @@ function statusBody(status: number, message?: string) {
 
 /** Routes that authenticate by other means than a Google access token. */
 function ownAuthentication(route: Route): boolean {
-  return route.name.startsWith('github.') || route.name.startsWith('sts.')
+  return (
+    route.name.startsWith('github.') ||
+    route.name.startsWith('sts.') ||
+    route.name.startsWith('metadata.')
+  )
 }
 
 const INVALID_CREDENTIALS =
@@ -193,6 +222,12 @@ function faultMatches(rule: FaultRule, name: string): boolean {
   return rule.route.endsWith('*') ? name.startsWith(rule.route.slice(0, -1)) : rule.route === name
 }
 
+interface PendingHold {
+  readonly route: string
+  readonly arrive: () => void
+  readonly released: Promise<void>
+}
+
 /** Emulator options, plus the port to listen on (0, the default, picks a free one). */
 export type StartOptions = Partial<EmulatorOptions> & {
   readonly port?: number
@@ -216,7 +251,8 @@ export async function startEmulator(
       ? getScenario(scenarioOrName)
       : structuredClone(scenarioOrName)
   const { port: requestedPort = 0, routes: extraRoutes = [], timeScale = 1, ...given } = options
-  if (!(timeScale > 0 && timeScale <= 1)) throw new Error(`timeScale must be in (0, 1], got ${timeScale}`)
+  if (!(timeScale > 0 && timeScale <= 1))
+    throw new Error(`timeScale must be in (0, 1], got ${timeScale}`)
   const { faults: initialFaults = [], ...initialSettings } = {
     ...DEFAULT_OPTIONS,
     ...scenario.options,
@@ -240,6 +276,7 @@ export async function startEmulator(
 
   const iam = new IamModel(scenario, { now, propagationDelayMs: () => settings.propagationDelayMs })
   const tokens = new TokenService(scenario, iam, now)
+  const metadata = metadataServer(scenario, iam, tokens, now)
   const artifactRegistry = new ArtifactRegistryModel(scenario, iam)
   const ctx: EmulatorContext = {
     get options() {
@@ -253,15 +290,18 @@ export async function startEmulator(
     project: idOrNumber => iam.project(idOrNumber),
     pullImage: (member, imageUri) => artifactRegistry.pullImage(member, imageUri)
   }
-  const cloudRun = new CloudRunModel(ctx, scenario)
+  const logging = new LoggingModel(ctx, scenario)
+  const cloudRun = new CloudRunModel(ctx, scenario, logging)
   const routes: readonly Route[] = [
     ...tokens.routes(),
+    ...(metadata?.routes() ?? []),
     ...resourceManagerRoutes(iam),
     ...artifactRegistry.routes(),
     ...roleRoutes(iam, iam.roles),
     ...serviceAccountPolicyRoutes(iam),
     ...troubleshooterRoutes(iam),
     ...cloudRun.routes(),
+    ...logging.routes(),
     ...extraRoutes
   ]
 
@@ -274,6 +314,14 @@ export async function startEmulator(
     if (active.remaining !== undefined) active.remaining--
     faults = faults.filter(f => f.remaining === undefined || f.remaining > 0)
     return active.rule
+  }
+
+  let holds: PendingHold[] = []
+  /** The oldest hold waiting for this route, if any; it is used up. */
+  const takeHold = (name: string): PendingHold | undefined => {
+    const hold = holds.find(h => faultMatches({ route: h.route, kind: 'status' }, name))
+    if (hold) holds = holds.filter(h => h !== hold)
+    return hold
   }
 
   const findRoute = (method: string, path: string) => {
@@ -378,7 +426,17 @@ export async function startEmulator(
         outcome = { status: RPC_STATUS.INTERNAL, body: statusBody(RPC_STATUS.INTERNAL) }
       }
     }
-    const payload = outcome.body === undefined ? '' : JSON.stringify(outcome.body)
+    const hold = match ? takeHold(match.route.name) : undefined
+    if (hold) {
+      hold.arrive()
+      await hold.released
+    }
+    // A string body with a content type other than JSON is sent as it is (the metadata server's text).
+    const raw =
+      typeof outcome.body === 'string' &&
+      !/json/i.test(outcome.headers?.['Content-Type'] ?? 'application/json')
+    const payload =
+      outcome.body === undefined ? '' : raw ? String(outcome.body) : JSON.stringify(outcome.body)
     res.writeHead(outcome.status, {
       'Content-Type': 'application/json; charset=UTF-8',
       'Content-Length': Buffer.byteLength(payload),
@@ -454,19 +512,28 @@ export async function startEmulator(
   const { port } = server.address() as AddressInfo
   const url = `http://127.0.0.1:${port}/`
   const oidcUrl = `${url}${GITHUB_OIDC_PATH.slice(1)}?api-version=2.0`
+  // Only a scenario with a VM service account has a metadata server to find: anywhere else the
+  // variable would send google-auth-library looking for credentials where there are none.
+  const metadataEnv: Record<string, string> = metadata
+    ? { GCE_METADATA_HOST: `127.0.0.1:${port}` }
+    : {}
   const env: Record<string, string> = {
     ...Object.fromEntries(
       EMULATED_APIS.map(api => [`CLOUDSDK_API_ENDPOINT_OVERRIDES_${api}`, url])
     ),
     ACTIONS_ID_TOKEN_REQUEST_URL: oidcUrl,
     ACTIONS_ID_TOKEN_REQUEST_TOKEN: tokens.requestToken,
+    ...metadataEnv,
     // The action runs on the same clock (src/clock.ts).
     ...(timeScale === 1 ? {} : { [TEST_CLOCK_VARIABLE]: `${timeScale}@${epoch}` })
   }
 
+  /** Every hold's release, so that close() can let held answers go. */
+  const releases = new Set<() => void>()
   const emulator: Emulator = {
     url,
     env,
+    metadataEnv,
     scenario,
     requestLog,
     clearLog: () => {
@@ -511,14 +578,32 @@ export async function startEmulator(
     },
     tokens: () => tokens.all(),
     cloudRun,
+    logging,
     pullImage: (member, imageUri) => artifactRegistry.pullImage(member, imageUri),
     now,
     toWall,
     advanceClock: ms => {
       clockOffset += ms
     },
+    holdResponse: route => {
+      let arrive = () => {}
+      let release = () => {}
+      const arrived = new Promise<void>(done => (arrive = done))
+      const released = new Promise<void>(done => (release = done))
+      const pending: PendingHold = { route, arrive, released }
+      holds.push(pending)
+      const releaseHold = () => {
+        // Released before any request came: the hold is withdrawn.
+        holds = holds.filter(h => h !== pending)
+        releases.delete(releaseHold)
+        release()
+      }
+      releases.add(releaseHold)
+      return { arrived, release: releaseHold }
+    },
     close: () =>
       new Promise<void>((done, failed) => {
+        for (const release of [...releases]) release()
         server.close(error => (error ? failed(error) : done()))
         server.closeAllConnections()
       })

@@ -2,15 +2,25 @@
  * The Cloud Run model on its own: a small fake EmulatorContext (permissions by member, registry
  * readers by repository, a clock the test moves) and the model's routes called with crafted requests.
  */
-import { describe, expect, it } from '@jest/globals'
+import { describe, expect, it, test } from '@jest/globals'
 import {
   type EmulatorContext,
+  type EmulatorOptions,
   type EmulatorRequest,
   type PullResult,
   type Scenario,
   GoogleApiError
 } from '../../emulator/core.js'
 import { CloudRunModel } from '../../emulator/cloudrun.js'
+import { JOB, type KindSpec, SERVICE, WORKER_POOL } from '../../emulator/cloudrun/kinds.js'
+import type { FieldViolation } from '../../emulator/cloudrun/messages.js'
+import {
+  missingSplitRevisions,
+  revisionNameViolation,
+  splitViolation,
+  volumeViolation,
+  withoutOutputOnly
+} from '../../emulator/cloudrun/rules.js'
 
 const A = { projectId: 'myproject-a', projectNumber: '111111111111' }
 const B = { projectId: 'myproject-b', projectNumber: '222222222222' }
@@ -53,6 +63,14 @@ type Json = Record<string, unknown>
 /** A fake world: member → permissions (on every resource), repository → readers, existing images. */
 class World {
   now = 1_700_000_000_000
+  options: EmulatorOptions = {
+    operationDelayMs: DELAY,
+    propagationDelayMs: 0,
+    latencyMs: 0,
+    faults: [],
+    waitReturnsAtOnce: false,
+    logIngestionDelayMs: 0
+  }
   readonly permissions = new Map<string, Set<string>>()
   /** `PROJECT/REPO` → members that may download. */
   readonly readers = new Map<string, Set<string>>()
@@ -84,8 +102,11 @@ class World {
   context(): EmulatorContext {
     const has = (member: string | undefined, permission: string) =>
       member !== undefined && (this.permissions.get(member)?.has(permission) ?? false)
+    const options = () => this.options
     return {
-      options: { operationDelayMs: DELAY, propagationDelayMs: 0, latencyMs: 0, faults: [] },
+      get options() {
+        return options()
+      },
       now: () => this.now,
       toWall: ms => ms,
       authorize: (req, permission, resource) => {
@@ -872,5 +893,494 @@ describe('operations', () => {
     expect(malformed.status).toBe(400)
     const unknown = await call('GET', `${base}/operations/00000000-0000-4000-8000-000000000000`)
     expect(unknown.status).toBe(404)
+  })
+})
+
+// ---- content rules: traffic, volumes, revision names, output-only fields ------------------------
+
+const LATEST = 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST'
+const BY_REVISION = 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION'
+const SPLIT_LATEST = 'INSTANCE_SPLIT_ALLOCATION_TYPE_LATEST'
+const SPLIT_BY_REVISION = 'INSTANCE_SPLIT_ALLOCATION_TYPE_REVISION'
+const template = (extra: Json = {}) => ({ containers: [{ image: LOCAL_IMAGE }], ...extra })
+const violationOf = (reply: Reply) =>
+  (reply.body['error'] as { details?: { fieldViolations?: unknown[] }[] }).details?.[0]
+    ?.fieldViolations?.[0]
+
+describe('content rules, as pure functions', () => {
+  test.each<[string, KindSpec, Json, FieldViolation | undefined]>([
+    ['no traffic: the default applies', SERVICE, {}, undefined],
+    ['all to LATEST', SERVICE, { traffic: [{ type: LATEST, percent: 100 }] }, undefined],
+    [
+      'a split that adds up to 100',
+      SERVICE,
+      {
+        traffic: [
+          { type: BY_REVISION, revision: 'api-a', percent: 40 },
+          { type: LATEST, percent: 60 }
+        ]
+      },
+      undefined
+    ],
+    [
+      'a split of 90',
+      SERVICE,
+      {
+        traffic: [
+          { type: BY_REVISION, revision: 'api-a', percent: 40 },
+          { type: LATEST, percent: 50 }
+        ]
+      },
+      { field: 'traffic', description: 'Traffic targets sum to 90, want 100' }
+    ],
+    [
+      'a missing percent counts as 0',
+      SERVICE,
+      { traffic: [{ type: LATEST }] },
+      { field: 'traffic', description: 'Traffic targets sum to 0, want 100' }
+    ],
+    [
+      'LATEST twice, one tagged at 0% (what gcloud writes)',
+      SERVICE,
+      {
+        traffic: [
+          { type: LATEST, percent: 100 },
+          { type: LATEST, tag: 'dev' }
+        ]
+      },
+      undefined
+    ],
+    [
+      'a tag used twice',
+      SERVICE,
+      {
+        traffic: [
+          { type: BY_REVISION, revision: 'api-a', percent: 50, tag: 'x' },
+          { type: LATEST, percent: 50, tag: 'x' }
+        ]
+      },
+      { field: 'traffic[1].tag', description: 'Multiple definitions for "x"' }
+    ],
+    [
+      'worker pool splits of 50',
+      WORKER_POOL,
+      { instanceSplits: [{ type: SPLIT_LATEST, percent: 50 }] },
+      { field: 'instanceSplits', description: 'Instance splits sum to 50, want 100' }
+    ],
+    [
+      'worker pool splits that add up',
+      WORKER_POOL,
+      {
+        instanceSplits: [
+          { type: SPLIT_LATEST, percent: 30 },
+          { type: SPLIT_BY_REVISION, revision: 'pool-a', percent: 70 }
+        ]
+      },
+      undefined
+    ],
+    ['jobs split nothing', JOB, { template: { template: template() } }, undefined]
+  ])('splits: %s', (_name, spec, desired, expected) => {
+    expect(splitViolation(spec, desired)).toEqual(expected)
+  })
+
+  const mounted = (name: string) => ({
+    image: LOCAL_IMAGE,
+    volumeMounts: [{ name, mountPath: '/m' }]
+  })
+  test.each<[string, KindSpec, Json, FieldViolation | undefined]>([
+    [
+      'a mount of a declared volume',
+      SERVICE,
+      { template: { volumes: [{ name: 'data' }], containers: [mounted('data')] } },
+      undefined
+    ],
+    [
+      'a mount of an undeclared volume',
+      SERVICE,
+      { template: { containers: [mounted('data')] } },
+      {
+        field: 'template.containers[0].volumeMounts[0].name',
+        description: 'volumeMount has no matching volume'
+      }
+    ],
+    [
+      "a sidecar's second mount",
+      WORKER_POOL,
+      {
+        template: {
+          volumes: [{ name: 'a' }],
+          containers: [
+            mounted('a'),
+            { image: LOCAL_IMAGE, volumeMounts: [{ name: 'a' }, { name: 'b' }] }
+          ]
+        }
+      },
+      {
+        field: 'template.containers[1].volumeMounts[1].name',
+        description: 'volumeMount has no matching volume'
+      }
+    ],
+    [
+      'two volumes with one name',
+      SERVICE,
+      { template: { volumes: [{ name: 'data' }, { name: 'data' }], containers: [] } },
+      { field: 'template.volumes[1].name', description: 'duplicate volume name "data"' }
+    ],
+    [
+      "a job's task template",
+      JOB,
+      { template: { template: { volumes: [{ name: 'x' }], containers: [mounted('y')] } } },
+      {
+        field: 'template.template.containers[0].volumeMounts[0].name',
+        description: 'volumeMount has no matching volume'
+      }
+    ]
+  ])('volumes: %s', (_name, spec, desired, expected) => {
+    expect(volumeViolation(spec, desired)).toEqual(expected)
+  })
+
+  const prefixed = {
+    field: 'template.revision',
+    description:
+      'The revision name must be prefixed by the name of the enclosing Service or Configuration with a trailing -'
+  }
+  test.each<[string, KindSpec, string, string | undefined, FieldViolation | undefined]>([
+    ['generated (no name)', SERVICE, 'api', undefined, undefined],
+    ['<service>-<suffix>', SERVICE, 'api', 'api-green', undefined],
+    ['another prefix', SERVICE, 'api', 'green', prefixed],
+    ['the name without its hyphen', SERVICE, 'api', 'apigreen', prefixed],
+    ['a worker pool', WORKER_POOL, 'pool', 'other-1', prefixed],
+    ['jobs have no revisions', JOB, 'batch', 'anything', undefined]
+  ])('revision names: %s', (_name, spec, id, revision, expected) => {
+    expect(revisionNameViolation(spec, id, { template: template({ revision }) })).toEqual(expected)
+  })
+
+  test.each<[string, KindSpec, Json, string[], string[]]>([
+    [
+      'named revisions that exist',
+      SERVICE,
+      { traffic: [{ type: BY_REVISION, revision: 'api-a', percent: 100 }, { type: LATEST }] },
+      ['api-a'],
+      []
+    ],
+    [
+      'a named revision that does not',
+      SERVICE,
+      { traffic: [{ type: BY_REVISION, revision: 'api-a', percent: 100 }] },
+      [],
+      ['api-a']
+    ],
+    [
+      'an untyped entry naming a revision',
+      SERVICE,
+      { traffic: [{ revision: 'api-b', percent: 100 }] },
+      ['api-a'],
+      ['api-b']
+    ],
+    [
+      'worker pool splits',
+      WORKER_POOL,
+      { instanceSplits: [{ type: SPLIT_BY_REVISION, revision: 'pool-z', percent: 100 }] },
+      [],
+      ['pool-z']
+    ]
+  ])('routes: %s', (_name, spec, resource, existing, missing) => {
+    expect(missingSplitRevisions(spec, resource, new Set(existing))).toEqual(missing)
+  })
+
+  test('output-only fields nested in containers are cleared, the input left as it was', () => {
+    const desired = { template: { containers: [{ image: LOCAL_IMAGE, buildInfo: { x: 1 } }] } }
+    expect(withoutOutputOnly(SERVICE, desired)).toEqual({
+      template: { containers: [{ image: LOCAL_IMAGE }] }
+    })
+    expect(desired.template.containers[0]?.buildInfo).toEqual({ x: 1 })
+  })
+})
+
+describe('traffic and instance splits', () => {
+  it('refuses traffic that does not add up to 100, or a tag used twice, writing nothing', async () => {
+    const { model, call } = setup()
+    const short = await call('POST', `${base}/services?serviceId=api`, {
+      template: template(),
+      traffic: [{ type: LATEST, percent: 90 }]
+    })
+    expect(short.status).toBe(400)
+    expect(errorOf(short)).toMatchObject({
+      status: 'INVALID_ARGUMENT',
+      message: 'traffic: Traffic targets sum to 90, want 100'
+    })
+    expect(violationOf(short)).toEqual({
+      field: 'traffic',
+      description: 'Traffic targets sum to 90, want 100'
+    })
+    const tagged = await call('POST', `${base}/services?serviceId=api`, {
+      template: template(),
+      traffic: [
+        { type: LATEST, percent: 100, tag: 'pr-1' },
+        { type: LATEST, tag: 'pr-1' }
+      ]
+    })
+    expect(errorOf(tagged).message).toBe('traffic[1].tag: Multiple definitions for "pr-1"')
+    // A patch is held to the same rule.
+    await call('POST', `${base}/services?serviceId=api`, serviceBody(LOCAL_IMAGE))
+    const patched = await call('PATCH', `${base}/services/api?updateMask=traffic`, {
+      traffic: [{ type: LATEST, percent: 101 }]
+    })
+    expect(errorOf(patched).message).toBe('traffic: Traffic targets sum to 101, want 100')
+    expect(model.listOperations()).toHaveLength(1)
+  })
+
+  it('accepts several entries for LATEST, as gcloud writes a tag beside the percentage', async () => {
+    const { world, model, call } = setup()
+    const traffic = [
+      { type: LATEST, percent: 100 },
+      { type: LATEST, tag: 'dev' }
+    ]
+    const created = await call('POST', `${base}/services?serviceId=api`, {
+      template: template(),
+      traffic
+    })
+    expect(created.status).toBe(200)
+    world.now += DELAY
+    expect(model.getService(serviceName('api'))?.trafficStatuses).toEqual([
+      { type: LATEST, percent: 100 },
+      {
+        type: LATEST,
+        percent: 0,
+        tag: 'dev',
+        uri: 'https://dev---api-111111111111.asia-northeast1.run.app'
+      }
+    ])
+  })
+
+  it('routes to the revision the same request creates, by its name', async () => {
+    const { world, model, call } = setup()
+    const created = await call('POST', `${base}/services?serviceId=api`, {
+      template: template({ revision: 'api-green' }),
+      traffic: [{ type: BY_REVISION, revision: 'api-green', percent: 100 }]
+    })
+    world.now += DELAY
+    expect(model.getOperation(String(created.body['name']))?.error).toBeUndefined()
+    expect(model.getService(serviceName('api'))).toMatchObject({
+      latestReadyRevision: `${serviceName('api')}/revisions/api-green`,
+      terminalCondition: { state: 'CONDITION_SUCCEEDED' },
+      trafficStatuses: [{ type: BY_REVISION, revision: 'api-green', percent: 100 }]
+    })
+  })
+
+  it("accepts traffic naming a missing revision, then fails the operation with Cloud Run's text", async () => {
+    const { world, model, call } = setup()
+    await call('POST', `${base}/services?serviceId=api`, serviceBody(LOCAL_IMAGE))
+    world.now += DELAY
+    const before = model.getService(serviceName('api'))
+    const patched = await call('PATCH', `${base}/services/api`, {
+      template: template({ revision: 'api-blue' }),
+      traffic: [
+        { type: BY_REVISION, revision: 'api-green', percent: 50 },
+        { type: LATEST, percent: 50 }
+      ]
+    })
+    // Verified: the request is accepted; the operation fails (terraform-docs-samples#269).
+    expect(patched.status).toBe(200)
+    world.now += DELAY
+    const message =
+      "Revision 'api-green' does not exist or is deleted. Update all traffic to route to currently available revisions."
+    expect(model.getOperation(String(patched.body['name']))?.error).toEqual({ code: 13, message })
+    const after = model.getService(serviceName('api'))
+    expect(after?.terminalCondition).toMatchObject({ state: 'CONDITION_FAILED', message })
+    expect(after?.conditions?.map(c => [c.type, c.state])).toEqual([
+      ['RoutesReady', 'CONDITION_FAILED'],
+      ['ConfigurationsReady', 'CONDITION_SUCCEEDED']
+    ])
+    // The new revision started; the traffic served stays as it was.
+    expect(after?.latestReadyRevision).toBe(`${serviceName('api')}/revisions/api-blue`)
+    expect(after?.trafficStatuses).toEqual(before?.trafficStatuses)
+  })
+
+  it('refuses worker pool instance splits that do not add up to 100', async () => {
+    const { world, model, call } = setup()
+    const refused = await call('POST', `${base}/workerPools?workerPoolId=pool`, {
+      template: template(),
+      instanceSplits: [{ type: SPLIT_LATEST, percent: 50 }]
+    })
+    expect(refused.status).toBe(400)
+    expect(errorOf(refused).message).toBe('instanceSplits: Instance splits sum to 50, want 100')
+    await call('POST', `${base}/workerPools?workerPoolId=pool`, serviceBody(LOCAL_IMAGE))
+    world.now += DELAY
+    const missing = await call('PATCH', `${base}/workerPools/pool?updateMask=instanceSplits`, {
+      instanceSplits: [{ type: SPLIT_BY_REVISION, revision: 'pool-gone', percent: 100 }]
+    })
+    expect(missing.status).toBe(200)
+    world.now += DELAY
+    expect(model.getOperation(String(missing.body['name']))?.error?.message).toBe(
+      "Revision 'pool-gone' does not exist or is deleted. Update all traffic to route to currently available revisions."
+    )
+  })
+})
+
+describe('volumes', () => {
+  const kinds: [string, string, (body: Json) => Json][] = [
+    ['services', 'services?serviceId=vol', t => ({ template: t })],
+    ['worker pools', 'workerPools?workerPoolId=vol', t => ({ template: t })],
+    ['jobs', 'jobs?jobId=vol', t => ({ template: { template: t } })]
+  ]
+  test.each(kinds)(
+    '%s: a mount names a declared volume, volume names are unique',
+    async (_kind, create, wrap) => {
+      const { model, call } = setup()
+      const prefix = create.startsWith('jobs') ? 'template.template' : 'template'
+      const mount = { name: 'data', mountPath: '/data' }
+      const undeclared = await call(
+        'POST',
+        `${base}/${create}`,
+        wrap({ containers: [{ image: LOCAL_IMAGE, volumeMounts: [mount] }] })
+      )
+      expect(undeclared.status).toBe(400)
+      expect(errorOf(undeclared)).toMatchObject({
+        status: 'INVALID_ARGUMENT',
+        message: `${prefix}.containers[0].volumeMounts[0].name: volumeMount has no matching volume`
+      })
+      const twice = await call(
+        'POST',
+        `${base}/${create}`,
+        wrap({
+          volumes: [
+            { name: 'data', emptyDir: {} },
+            { name: 'data', emptyDir: {} }
+          ],
+          containers: [{ image: LOCAL_IMAGE, volumeMounts: [mount] }]
+        })
+      )
+      expect(errorOf(twice).message).toBe(`${prefix}.volumes[1].name: duplicate volume name "data"`)
+      expect(model.listOperations()).toEqual([])
+      const declared = await call(
+        'POST',
+        `${base}/${create}`,
+        wrap({
+          volumes: [{ name: 'data', emptyDir: {} }],
+          containers: [{ image: LOCAL_IMAGE, volumeMounts: [mount] }]
+        })
+      )
+      expect(declared.status).toBe(200)
+    }
+  )
+})
+
+describe('revisions', () => {
+  it("a service's revision name starts with the service's name and a hyphen", async () => {
+    const { model, call } = setup()
+    const refused = await call('POST', `${base}/services?serviceId=api`, {
+      template: template({ revision: 'green' })
+    })
+    expect(refused.status).toBe(400)
+    expect(violationOf(refused)).toEqual({
+      field: 'template.revision',
+      description:
+        'The revision name must be prefixed by the name of the enclosing Service or Configuration with a trailing -'
+    })
+    expect(model.getService(serviceName('api'))).toBeUndefined()
+    const named = await call('POST', `${base}/services?serviceId=api`, {
+      template: template({ revision: 'api-green' })
+    })
+    expect(named.status).toBe(200)
+  })
+
+  it('worker pools: an identical template makes no revision, unless forced or newly named', async () => {
+    const { world, model, call } = setup()
+    await call('POST', `${base}/workerPools?workerPoolId=pool`, serviceBody(LOCAL_IMAGE))
+    world.now += DELAY
+    const revisions = () => model.listRevisions(poolName('pool')).map(r => r.name?.split('/').pop())
+    expect(revisions()).toHaveLength(1)
+    await call('PATCH', `${base}/workerPools/pool`, serviceBody(LOCAL_IMAGE))
+    world.now += DELAY
+    expect(revisions()).toHaveLength(1)
+    await call('PATCH', `${base}/workerPools/pool?forceNewRevision=true`, serviceBody(LOCAL_IMAGE))
+    world.now += DELAY
+    expect(revisions()).toHaveLength(2)
+    await call('PATCH', `${base}/workerPools/pool`, {
+      template: template({ revision: 'pool-named' })
+    })
+    world.now += DELAY
+    expect(revisions()).toHaveLength(3)
+    expect(revisions().at(-1)).toBe('pool-named')
+    expect(model.getWorkerPool(poolName('pool'))?.latestReadyRevision).toBe(
+      `${poolName('pool')}/revisions/pool-named`
+    )
+  })
+
+  it('jobs have no revisions: a redeploy moves the generation, forceNewRevision is refused', async () => {
+    const { world, model, call } = setup()
+    await call('POST', `${base}/jobs?jobId=batch`, jobBody(LOCAL_IMAGE))
+    world.now += DELAY
+    const same = await call('PATCH', `${base}/jobs/batch`, jobBody(LOCAL_IMAGE))
+    expect(same.status).toBe(200)
+    world.now += DELAY
+    expect(model.getJob(jobName('batch'))).toMatchObject({
+      generation: '2',
+      observedGeneration: '2'
+    })
+    expect(model.listRevisions(jobName('batch'))).toEqual([])
+    const forced = await call(
+      'PATCH',
+      `${base}/jobs/batch?forceNewRevision=true`,
+      jobBody(LOCAL_IMAGE)
+    )
+    expect(forced.status).toBe(400)
+    expect(errorOf(forced).message).toBe(
+      `Invalid JSON payload received. Unknown name "forceNewRevision": Cannot bind query parameter. Field 'forceNewRevision' could not be found in request message.`
+    )
+  })
+})
+
+describe('output-only fields sent back', () => {
+  it('are ignored, as AIP-203 requires: no error, nothing stored, no new revision', async () => {
+    const { world, model, call } = setup()
+    await call('POST', `${base}/services?serviceId=api`, serviceBody(LOCAL_IMAGE))
+    world.now += DELAY
+    const read = (await call('GET', `${base}/services/api`)).body
+    const readTemplate = read['template'] as { containers: Json[] }
+    const sentBack = {
+      ...read,
+      threatDetectionEnabled: true,
+      template: {
+        ...readTemplate,
+        containers: readTemplate.containers.map(c => ({
+          ...c,
+          buildInfo: { functionTarget: 'main', sourceLocation: 'gs://x/y.zip' }
+        }))
+      }
+    }
+    const patched = await call('PATCH', `${base}/services/api`, sentBack)
+    expect(patched.status).toBe(200)
+    world.now += DELAY
+    const service = model.getService(serviceName('api'))
+    expect(service?.threatDetectionEnabled).toBeUndefined()
+    expect(service?.template?.containers?.[0]?.buildInfo).toBeUndefined()
+    expect(model.listRevisions(serviceName('api'))).toHaveLength(1)
+
+    const pool = await call('POST', `${base}/workerPools?workerPoolId=pool`, {
+      ...serviceBody(LOCAL_IMAGE),
+      threatDetectionEnabled: true,
+      instanceSplitStatuses: [{ type: SPLIT_LATEST, percent: 100 }]
+    })
+    expect(pool.status).toBe(200)
+    expect(model.getWorkerPool(poolName('pool'))?.threatDetectionEnabled).toBeUndefined()
+    expect(model.getWorkerPool(poolName('pool'))?.instanceSplitStatuses).toBeUndefined()
+  })
+})
+
+describe('operations.wait that answers at once', () => {
+  it('with waitReturnsAtOnce, answers the current state at once, done or not', async () => {
+    const { world, call } = setup()
+    world.options = { ...world.options, waitReturnsAtOnce: true }
+    const created = await call('POST', `${base}/services?serviceId=api`, serviceBody(LOCAL_IMAGE))
+    const wait = `${operationPath(created.body['name'])}:wait`
+    const started = Date.now()
+    const early = await call('POST', wait, { timeout: '600s' })
+    expect(early.status).toBe(200)
+    expect(early.body['done']).toBe(false)
+    expect(Date.now() - started).toBeLessThan(200)
+    world.now += DELAY
+    expect((await call('POST', wait, { timeout: '600s' })).body['done']).toBe(true)
   })
 })

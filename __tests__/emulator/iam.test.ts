@@ -1,6 +1,7 @@
 /**
  * The IAM model through the APIs that expose it: Google's 401/403 bodies, optimistic concurrency on
- * etags, version-1 reads of conditional policies, and propagation delay.
+ * etags, version-1 reads of conditional policies, the 1,500-principal limit, propagation delay, and a
+ * setIamPolicy whose answer is held while the change is made.
  */
 import { startEmulator, type Emulator } from '../../emulator/server.js'
 import {
@@ -11,6 +12,7 @@ import {
   SERVICE_AGENT_EMAIL
 } from '../../emulator/scenarios/seed.js'
 import type { Policy } from '../../emulator/core.js'
+import { checkPolicyLimits, MAX_POLICY_PRINCIPALS, policyPrincipals } from '../../emulator/iam.js'
 import { variant, withBinding } from '../../emulator/scenarios/helpers.js'
 import { seed } from '../../emulator/scenarios/seed.js'
 
@@ -413,5 +415,197 @@ describe('custom roles and service accounts', () => {
     expect(await ask(SERVICE_AGENT, 'runtime@myproject-a.iam.gserviceaccount.com')).toEqual({
       permissions: ['iam.serviceAccounts.actAs']
     })
+  })
+})
+
+/** `count` distinct users, `user:u1@example.com` ... */
+const users = (count: number, prefix = 'user:u') =>
+  Array.from({ length: count }, (_, i) => `${prefix}${i + 1}@example.com`)
+
+describe('the 1,500-principal limit', () => {
+  test.each([
+    ['1,500 users in one binding', { bindings: [{ role: 'r', members: users(1500) }] }, undefined],
+    [
+      '1,501 users in one binding',
+      { bindings: [{ role: 'r', members: users(1501) }] },
+      'The number of members in the policy (1,501) is larger than the maximum allowed size 1,500.'
+    ],
+    [
+      'the same principal in two bindings counts twice',
+      {
+        bindings: [
+          { role: 'a', members: users(750) },
+          { role: 'b', members: users(751) }
+        ]
+      },
+      'The number of members in the policy (1,501) is larger than the maximum allowed size 1,500.'
+    ],
+    [
+      'audit-logging exemptions count too',
+      {
+        bindings: [{ role: 'r', members: users(1500) }],
+        auditConfigs: [
+          {
+            service: 'allServices',
+            auditLogConfigs: [{ logType: 'DATA_READ', exemptedMembers: ['user:x@example.com'] }]
+          }
+        ]
+      },
+      'The number of members in the policy (1,501) is larger than the maximum allowed size 1,500.'
+    ],
+    [
+      '250 groups are allowed',
+      { bindings: [{ role: 'r', members: users(250, 'group:g') }] },
+      undefined
+    ],
+    [
+      '251 groups are not',
+      { bindings: [{ role: 'r', members: users(251, 'group:g') }] },
+      'The number of Google groups in the policy (251) is larger than the maximum allowed size 250.'
+    ]
+  ] as [string, Policy, string | undefined][])('%s', (_, policy, refusal) => {
+    if (refusal === undefined) expect(() => checkPolicyLimits(policy)).not.toThrow()
+    else expect(() => checkPolicyLimits(policy)).toThrow(refusal)
+  })
+
+  test.each([
+    ['a repository', `${repoPath}:setIamPolicy`, REPOSITORY],
+    [
+      'a project (Resource Manager v1)',
+      '/v1/projects/myproject-b:setIamPolicy',
+      'projects/myproject-b'
+    ],
+    [
+      'a service account',
+      '/v1/projects/-/serviceAccounts/runtime%40myproject-a.iam.gserviceaccount.com:setIamPolicy',
+      'projects/-/serviceAccounts/runtime@myproject-a.iam.gserviceaccount.com'
+    ]
+  ])(
+    'setIamPolicy on %s over the limit is a 400 that writes nothing',
+    async (_, path, resource) => {
+      const token = emulator.issueAccessToken(ADMIN)
+      const before = emulator.getPolicy(resource)
+      const { status, body } = await call('POST', path, {
+        token,
+        body: {
+          policy: {
+            ...before,
+            bindings: [...(before.bindings ?? []), { role: 'roles/viewer', members: users(1501) }]
+          }
+        }
+      })
+      expect(status).toBe(400)
+      expect(body).toEqual({
+        error: {
+          code: 400,
+          message: expect.stringMatching(
+            /^The number of members in the policy \(1,5\d\d\) is larger than the maximum allowed size 1,500\.$/
+          ),
+          status: 'INVALID_ARGUMENT'
+        }
+      })
+      expect(emulator.getPolicy(resource)).toEqual(before)
+    }
+  )
+
+  test("policy-full: myrepo is at the limit, and adding the service agent's binding is refused", async () => {
+    await emulator.close()
+    emulator = await startEmulator('policy-full')
+    const token = emulator.issueAccessToken(DEPLOYER)
+    const read = await call('GET', `${repoPath}:getIamPolicy?options.requestedPolicyVersion=3`, {
+      token
+    })
+    const policy = read.body as Policy
+    expect(policyPrincipals(policy)).toHaveLength(MAX_POLICY_PRINCIPALS)
+    const write = await call('POST', `${repoPath}:setIamPolicy`, {
+      token,
+      body: {
+        policy: {
+          ...policy,
+          bindings: (policy.bindings ?? []).map(b =>
+            b.role === 'roles/artifactregistry.reader' && !b.condition
+              ? { ...b, members: [...(b.members ?? []), SERVICE_AGENT] }
+              : b
+          )
+        }
+      }
+    })
+    expect(write.status).toBe(400)
+    expect(write.body).toMatchObject({
+      error: {
+        message:
+          'The number of members in the policy (1,501) is larger than the maximum allowed size 1,500.'
+      }
+    })
+    expect(JSON.stringify(emulator.getPolicy(REPOSITORY))).not.toContain(SERVICE_AGENT_EMAIL)
+  })
+})
+
+describe('a held response', () => {
+  test('the write happens, its answer waits for release()', async () => {
+    const token = emulator.issueAccessToken(ADMIN)
+    const hold = emulator.holdResponse('artifactregistry.repositories.setIamPolicy')
+    let answered = false
+    const write = call('POST', `${repoPath}:setIamPolicy`, {
+      token,
+      body: {
+        policy: { bindings: [{ role: 'roles/artifactregistry.reader', members: [SERVICE_AGENT] }] }
+      }
+    }).then(result => {
+      answered = true
+      return result
+    })
+    await hold.arrived
+    // The policy is written while the caller still waits for the answer.
+    expect(JSON.stringify(emulator.getPolicy(REPOSITORY))).toContain(SERVICE_AGENT_EMAIL)
+    await new Promise(done => setTimeout(done, 50))
+    expect(answered).toBe(false)
+    expect(emulator.requestLog.some(r => r.name.endsWith('setIamPolicy'))).toBe(false)
+
+    hold.release()
+    const { status } = await write
+    expect(status).toBe(200)
+    expect(emulator.requestLog.filter(r => r.name.endsWith('setIamPolicy'))).toMatchObject([
+      { status: 200, mutating: true }
+    ])
+    // One request only: the next one is answered at once.
+    const again = await call('GET', `${repoPath}:getIamPolicy`, { token })
+    expect(again.status).toBe(200)
+  })
+
+  test('a prefix holds the first matching route; other routes are not held', async () => {
+    const token = emulator.issueAccessToken(ADMIN)
+    const hold = emulator.holdResponse('artifactregistry.repositories.set*')
+    expect((await call('GET', `${repoPath}:getIamPolicy`, { token })).status).toBe(200)
+    const write = call('POST', `${repoPath}:setIamPolicy`, { token, body: { policy: {} } })
+    await hold.arrived
+    hold.release()
+    expect((await write).status).toBe(200)
+  })
+
+  test('a caller that goes away while held leaves the change made; close() lets the answer go', async () => {
+    const token = emulator.issueAccessToken(ADMIN)
+    const hold = emulator.holdResponse('artifactregistry.repositories.setIamPolicy')
+    const controller = new AbortController()
+    const write = fetch(new URL(`${repoPath}:setIamPolicy`, emulator.url), {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        policy: { bindings: [{ role: 'roles/artifactregistry.reader', members: [SERVICE_AGENT] }] }
+      })
+    })
+    await hold.arrived
+    controller.abort()
+    await expect(write).rejects.toThrow()
+    expect(JSON.stringify(emulator.getPolicy(REPOSITORY))).toContain(SERVICE_AGENT_EMAIL)
+    // afterEach closes the emulator without a release: close() must not hang on the held answer.
+  })
+
+  test('released before any request: withdrawn, the next request is not held', async () => {
+    const hold = emulator.holdResponse('artifactregistry.repositories.getIamPolicy')
+    hold.release()
+    const token = emulator.issueAccessToken(ADMIN)
+    expect((await call('GET', `${repoPath}:getIamPolicy`, { token })).status).toBe(200)
   })
 })

@@ -1,7 +1,8 @@
 /**
  * The three deployable kinds of Cloud Run Admin API v2 (services, jobs, worker pools) described as data,
  * so that create/get/patch share one implementation. Field lists are those of googleapis' run_v2 types
- * (googleapis 188) and of google/cloud/run/v2/*.proto (OUTPUT_ONLY field behaviour).
+ * (googleapis 188) and of google/cloud/run/v2/*.proto (OUTPUT_ONLY field behaviour: the comments that
+ * begin "Output only.", e.g. Service.threat_detection_enabled, WorkerPool.instance_split_statuses).
  */
 import type { run_v2 } from 'googleapis/build/src/apis/run/v2.js'
 
@@ -42,6 +43,10 @@ export interface KindSpec {
   readonly hasRevisions: boolean
   /** Path from the resource to its containers (a job nests a TaskTemplate in its ExecutionTemplate). */
   readonly containersPath: readonly string[]
+  /** Path from the resource to its volumes, beside the containers that mount them. */
+  readonly volumesPath: readonly string[]
+  /** The field splitting work between revisions (services: traffic; worker pools: instance splits). */
+  readonly splitField?: 'traffic' | 'instanceSplits'
   readonly serviceAccountPath: readonly string[]
   readonly outputOnly: ReadonlySet<string>
   readonly knownFields: ReadonlySet<string>
@@ -79,11 +84,14 @@ export const SERVICE: KindSpec = {
   updateMask: true,
   hasRevisions: true,
   containersPath: ['template', 'containers'],
+  volumesPath: ['template', 'volumes'],
+  splitField: 'traffic',
   serviceAccountPath: ['template', 'serviceAccount'],
   outputOnly: new Set([
     ...COMMON_OUTPUT_ONLY,
     'latestReadyRevision',
     'latestCreatedRevision',
+    'threatDetectionEnabled',
     'trafficStatuses',
     'uri',
     'urls'
@@ -115,6 +123,7 @@ export const JOB: KindSpec = {
   updateMask: false,
   hasRevisions: false,
   containersPath: ['template', 'template', 'containers'],
+  volumesPath: ['template', 'template', 'volumes'],
   serviceAccountPath: ['template', 'template', 'serviceAccount'],
   outputOnly: new Set([...COMMON_OUTPUT_ONLY, 'executionCount', 'latestCreatedExecution']),
   knownFields: new Set(
@@ -142,12 +151,15 @@ export const WORKER_POOL: KindSpec = {
   updateMask: true,
   hasRevisions: true,
   containersPath: ['template', 'containers'],
+  volumesPath: ['template', 'volumes'],
+  splitField: 'instanceSplits',
   serviceAccountPath: ['template', 'serviceAccount'],
   outputOnly: new Set([
     ...COMMON_OUTPUT_ONLY,
     'latestReadyRevision',
     'latestCreatedRevision',
-    'instanceSplitStatuses'
+    'instanceSplitStatuses',
+    'threatDetectionEnabled'
   ]),
   knownFields: new Set(
     (

@@ -25,7 +25,7 @@ import {
 } from './kinds.js'
 import { notFound } from './messages.js'
 import { getOperation, listOperations, waitOperation } from './operations.js'
-import { CloudRunStore, parseName } from './store.js'
+import { CloudRunStore, type LogSink, parseName } from './store.js'
 import { deepCopy, newEtag, timestamp } from './util.js'
 import {
   createWorkload,
@@ -43,8 +43,17 @@ export class CloudRunModel {
   /** Out-of-band changes armed by changeBeforeNextPatch, by canonical resource name. */
   private readonly pendingChanges = new Map<string, (resource: Workload) => void>()
 
-  constructor(ctx: EmulatorContext, scenario: Scenario) {
-    this.store = new CloudRunStore(ctx)
+  /**
+   * `logs`: Cloud Logging (emulator/logging.ts), where failing containers leave their lines; it
+   * settles this model before it answers, since operations finish lazily.
+   */
+  constructor(
+    ctx: EmulatorContext,
+    scenario: Scenario,
+    logs?: LogSink & { onRead(settle: () => void): void }
+  ) {
+    this.store = new CloudRunStore(ctx, logs)
+    logs?.onRead(() => this.store.settle())
     for (const service of scenario.services ?? []) seedWorkload(this.store, SERVICE, service)
     for (const job of scenario.jobs ?? []) seedWorkload(this.store, JOB, job)
     for (const pool of scenario.workerPools ?? []) seedWorkload(this.store, WORKER_POOL, pool)

@@ -2,7 +2,8 @@
  * `projects/P/locations/L/operations`: get, list and wait. Wait is best effort, as Google documents it:
  * "It may return the latest state before the specified timeout (including immediately), meaning even
  * an immediate response is no guarantee that the operation is done." (google.longrunning.Operations.
- * WaitOperation). Here it returns when the operation is done or after min(timeout, 2 s) of wall time.
+ * WaitOperation). Here it returns when the operation is done or after min(timeout, 2 s) of wall time;
+ * with the option `waitReturnsAtOnce` it answers the current state at once, done or not.
  */
 import type { EmulatorRequest, EmulatorResponse } from '../core.js'
 import { GoogleApiError } from '../core.js'
@@ -54,6 +55,7 @@ export async function waitOperation(
   // The hold is measured on the wall (advanceClock must not make it hang), scaled like the clock.
   const deadline = Date.now() + store.ctx.toWall(budget)
   let record = find(store, req)
+  if (store.ctx.options.waitReturnsAtOnce) return { body: deepCopy(record.operation) }
   while (!record.operation.done && Date.now() < deadline) {
     await sleep(Math.min(POLL_MS, Math.max(0, deadline - Date.now())))
     store.settle()

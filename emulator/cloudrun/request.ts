@@ -4,7 +4,13 @@
  */
 import { GoogleApiError } from '../core.js'
 import type { KindSpec, Workload } from './kinds.js'
-import { requiredField, unknownField, unsupportedImage } from './messages.js'
+import { fieldViolation, requiredField, unknownField, unsupportedImage } from './messages.js'
+import {
+  revisionNameViolation,
+  splitViolation,
+  volumeViolation,
+  withoutOutputOnly
+} from './rules.js'
 import { type JsonObject, asJson, camelize, deepCopy, getPath, isObject, setPath } from './util.js'
 
 /** The body as a JSON object with lowerCamel names; unknown top-level names fail as Google's do. */
@@ -25,12 +31,13 @@ export function normalizeBody(spec: KindSpec, body: unknown): JsonObject {
   return out
 }
 
+/** The body's writable fields: output-only ones, nested ones included, are dropped (AIP-203). */
 export function writableFields(spec: KindSpec, body: JsonObject): JsonObject {
   const out: JsonObject = {}
   for (const [key, value] of Object.entries(body)) {
     if (!spec.outputOnly.has(key) && key !== 'name') out[key] = deepCopy(value)
   }
-  return out
+  return withoutOutputOnly(spec, out)
 }
 
 /**
@@ -59,10 +66,19 @@ export function applyUpdate(
     if (spec.outputOnly.has(head) || head === 'name') continue
     setPath(desired, segments, deepCopy(getPath(body, segments)))
   }
-  return desired
+  return withoutOutputOnly(spec, desired)
 }
 
-export function validateDesired(spec: KindSpec, desired: JsonObject, request: string): void {
+/**
+ * The checks Cloud Run makes on the desired resource before it accepts a deploy: required fields,
+ * images, then the content rules of rules.ts (volumes, revision name, traffic or instance splits).
+ */
+export function validateDesired(
+  spec: KindSpec,
+  id: string,
+  desired: JsonObject,
+  request: string
+): void {
   const prefix = spec.bodyField
   if (!isObject(desired['template'])) throw requiredField(request, `${prefix}.template`)
   if (spec.kind === 'job' && !isObject(getPath(desired, ['template', 'template']))) {
@@ -80,6 +96,11 @@ export function validateDesired(spec: KindSpec, desired: JsonObject, request: st
     }
     if (!supportedRegistry(image)) throw unsupportedImage(`${path}[${index}].image`, image)
   })
+  const violation =
+    volumeViolation(spec, desired) ??
+    revisionNameViolation(spec, id, desired) ??
+    splitViolation(spec, desired)
+  if (violation) throw fieldViolation(violation)
 }
 
 /**

@@ -3,8 +3,10 @@
  * long-running operations that finish deploys and runs. Operations finish lazily: `settle()` completes
  * every operation whose time has come, in order, whenever the model is touched, so no timers run.
  */
+import { randomBytes } from 'node:crypto'
 import type { EmulatorContext, EmulatorRequest, ProjectInfo } from '../core.js'
 import { GoogleApiError } from '../core.js'
+import type { LogEntry } from '../logging.js'
 import {
   type Condition,
   type Container,
@@ -31,12 +33,15 @@ import {
   RPC_CODE,
   containerFailedToStartText,
   imageNotFoundText,
+  missingTrafficRevisionText,
   notFound,
   revisionNotReadyPrefix,
   servicePullDeniedText,
   taskFailedText,
   workerPoolContainerFailedText
 } from './messages.js'
+import { type ContainerFailure, containerFailureEntries } from './logs.js'
+import { missingSplitRevisions } from './rules.js'
 import { deepCopy, emailOf, getPath, timestamp } from './util.js'
 
 /** The emulator-only marker a container carries to simulate a failure (see emulator/cloudrun.ts). */
@@ -64,6 +69,13 @@ interface StartFailure {
   readonly executionReason?: 'NON_ZERO_EXIT_CODE'
   /** The revision-level (or job-level) message, without the service's "Revision ... not ready" prefix. */
   readonly message: string
+  /** Indexes of the containers that started and exited (the EMULATOR_FAIL marker); they left logs. */
+  readonly failing?: readonly number[]
+}
+
+/** Where the model writes the log entries its containers leave (Cloud Logging, emulator/logging.ts). */
+export interface LogSink {
+  write(entries: readonly LogEntry[], writtenAt?: number): unknown
 }
 
 export interface ResourceName {
@@ -111,7 +123,10 @@ export class CloudRunStore {
   readonly executions = new Map<string, Execution>()
   readonly operations = new Map<string, OperationRecord>()
 
-  constructor(readonly ctx: EmulatorContext) {}
+  constructor(
+    readonly ctx: EmulatorContext,
+    private readonly logs?: LogSink
+  ) {}
 
   workloads(spec: KindSpec): Map<string, Workload> {
     if (spec.kind === 'service') return this.services
@@ -254,6 +269,16 @@ export class CloudRunStore {
             ? containerFailedToStartText(info.projectId, id, short, portOf(revision.containers))
             : workerPoolContainerFailedText()
         )
+    this.logFailure({
+      kind: spec.kind,
+      projectId: info.projectId,
+      location,
+      resourceId: id,
+      revision: short,
+      containers: revision.containers ?? [],
+      failing: failure?.failing ?? [],
+      at: record.doneAt
+    })
     revision.reconciling = false
     revision.observedGeneration = revision.generation ?? '1'
     revision.conditions = failure
@@ -273,6 +298,10 @@ export class CloudRunStore {
     // Verified: a service's failure reads "Revision 'R' is not ready and cannot serve traffic. <why>".
     const message = failure ? revisionNotReadyPrefix(short) + failure.message : undefined
     if (!current) return message
+    if (!failure) {
+      const routeFailure = this.missingRoute(spec, resource)
+      if (routeFailure) return this.failRoutes(resource, routeFailure, at)
+    }
 
     // Service.reconciling (service.proto): on failure, observedGeneration, latestReadyRevision and the
     // traffic keep the state of the last serving revision (or stay empty for a new service).
@@ -304,6 +333,33 @@ export class CloudRunStore {
     return message
   }
 
+  /**
+   * The first revision the traffic (or instance splits) names that does not exist now: Cloud Run
+   * accepts such a deploy and fails it when it routes (missingTrafficRevisionText).
+   */
+  private missingRoute(spec: KindSpec, resource: Service | WorkerPool): string | undefined {
+    const prefix = `${resource.name ?? ''}/revisions/`
+    const existing = new Set(
+      [...this.revisions.keys()].filter(n => n.startsWith(prefix)).map(n => n.slice(prefix.length))
+    )
+    const [missing] = missingSplitRevisions(spec, resource, existing)
+    return missing === undefined ? undefined : missingTrafficRevisionText(missing)
+  }
+
+  /**
+   * The configuration is fine (its revision, if any, is ready) but the routes are not: the resource
+   * fails with the routing message and keeps serving as it did (its traffic statuses stay).
+   */
+  private failRoutes(resource: Service | WorkerPool, message: string, at: string): string {
+    resource.reconciling = false
+    resource.terminalCondition = condition('Ready', STATE.failed, at, { message })
+    resource.conditions = [
+      condition('RoutesReady', STATE.failed, at, { message }),
+      condition('ConfigurationsReady', STATE.succeeded, at)
+    ]
+    return message
+  }
+
   /** A job becomes ready once Cloud Run could read its images (jobs start no container on deploy). */
   private completeJobDeploy(job: Job, current: boolean, at: string): string | undefined {
     const { project } = parseName(job.name ?? '')
@@ -332,13 +388,24 @@ export class CloudRunStore {
       record.operation = { ...record.operation, done: true }
       return
     }
-    const { project } = parseName(record.target)
+    const { project, location, id: jobId } = parseName(record.target)
     const info = this.ctx.project(project)
     const taskCount = execution.taskCount ?? 1
     const short = lastSegment(record.target)
     const failure = this.startContainers(execution.template?.containers ?? [], info, 'task', () =>
       taskFailedText(`${short}-task0`)
     )
+    this.logFailure({
+      kind: 'job',
+      projectId: info.projectId,
+      location,
+      resourceId: jobId,
+      execution: short,
+      taskCount,
+      containers: execution.template?.containers ?? [],
+      failing: failure?.failing ?? [],
+      at: record.doneAt
+    })
     execution.reconciling = false
     execution.observedGeneration = execution.generation ?? '1'
     execution.runningCount = 0
@@ -395,13 +462,23 @@ export class CloudRunStore {
     const pulled = this.pullAll(containers, info)
     if (pulled) return pulled
     // `start` fails anything that starts a container; `task` fails only job tasks.
-    const failing = containers.some(c =>
+    const failing = containers.flatMap((c, index) =>
       (c.env ?? []).some(e => e.name === FAIL_MARKER && (e.value === marker || e.value === 'start'))
+        ? [index]
+        : []
     )
-    if (!failing) return undefined
+    if (failing.length === 0) return undefined
     return marker === 'task'
-      ? { executionReason: 'NON_ZERO_EXIT_CODE', message: failureMessage() }
-      : { revisionReason: 'HEALTH_CHECK_CONTAINER_ERROR', message: failureMessage() }
+      ? { executionReason: 'NON_ZERO_EXIT_CODE', message: failureMessage(), failing }
+      : { revisionReason: 'HEALTH_CHECK_CONTAINER_ERROR', message: failureMessage(), failing }
+  }
+
+  /** The containers that exited print their lines, then Cloud Run its own (logs.ts). */
+  private logFailure(facts: Omit<ContainerFailure, 'instanceId'>): void {
+    if (!this.logs || facts.failing.length === 0) return
+    // Instance ids are long opaque hex strings in Cloud Run's entries.
+    const instanceId = `00${randomBytes(48).toString('hex')}`
+    this.logs.write(containerFailureEntries({ ...facts, instanceId }), facts.at)
   }
 
   private pullAll(containers: readonly Container[], info: ProjectInfo): StartFailure | undefined {

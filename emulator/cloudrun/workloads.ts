@@ -138,7 +138,7 @@ export function createWorkload(
     )
   }
   const desired = writableFields(spec, body)
-  validateDesired(spec, desired, request)
+  validateDesired(spec, id, desired, request)
   if (store.workloads(spec).has(name)) throw alreadyExists(id)
   return deploy(store, spec, req, {
     name,
@@ -175,6 +175,11 @@ export function patchWorkload(
   const maskParam = req.url.searchParams.get('updateMask')
   // UpdateJobRequest has no update_mask (job.proto), so the front end cannot bind the parameter.
   if (!spec.updateMask && maskParam !== null) throw unknownQueryParameter('updateMask')
+  // Jobs have no revisions: UpdateJobRequest has no force_new_revision either (googleapis 188's
+  // Params$Resource$Projects$Locations$Jobs$Patch: allowMissing, name, validateOnly).
+  if (!spec.hasRevisions && req.url.searchParams.has('forceNewRevision')) {
+    throw unknownQueryParameter('forceNewRevision')
+  }
   const body = normalizeBody(spec, req.body)
   // AIP-154: an etag that differs from the current one must fail with ABORTED.
   if (
@@ -188,7 +193,7 @@ export function patchWorkload(
   const desired = existing
     ? applyUpdate(spec, existing, body, maskParam)
     : writableFields(spec, body)
-  validateDesired(spec, desired, request)
+  validateDesired(spec, id, desired, request)
   return deploy(store, spec, req, {
     name,
     id,
@@ -378,7 +383,9 @@ function materialize(
     service.urls = [service.uri]
     // "If traffic is empty or not provided, defaults to 100% traffic to the latest Ready Revision."
     if (!service.traffic?.length) service.traffic = [{ type: TRAFFIC_LATEST, percent: 100 }]
-    service.trafficStatuses = trafficStatuses(service, info.projectNumber, location)
+    // The traffic served changes when the deploy's routes are ready (store.ts); until then an
+    // update keeps serving as before (its statuses were carried over above).
+    if (!existing) service.trafficStatuses = trafficStatuses(service, info.projectNumber, location)
   } else {
     const pool = revisioned as WorkerPool
     if (!pool.instanceSplits?.length) pool.instanceSplits = [{ type: SPLIT_LATEST, percent: 100 }]

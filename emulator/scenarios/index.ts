@@ -1,6 +1,9 @@
 /** Every named scenario; `startEmulator('seed')` and `npm run emulator -- --scenario seed` look here. */
 import type { Scenario } from '../core.js'
+import { policyFull } from './limits.js'
+import { metadata } from './metadata.js'
 import { registries } from './registries.js'
+import { remote, remoteGranted, remoteVirtual, remoteVirtualGranted } from './remote.js'
 import {
   admin,
   demo,
@@ -22,7 +25,13 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
     demo,
     virtualUpstream,
     virtualUpstreamGranted,
-    registries
+    registries,
+    remote,
+    remoteGranted,
+    remoteVirtual,
+    remoteVirtualGranted,
+    metadata,
+    policyFull
   ].map(scenario => [scenario.name, scenario])
 )
 
