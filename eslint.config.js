@@ -5,6 +5,11 @@ export default tseslint.config(
   { ignores: ['dist/', '.build/', 'node_modules/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  // Plain Node scripts (scripts/node24.mjs runs before Node 24 is known to be there, so it is not TypeScript).
+  {
+    files: ['**/*.mjs'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } }
+  },
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',

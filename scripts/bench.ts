@@ -20,7 +20,14 @@ import { DEPLOYER_EMAIL, IMAGE, PROVIDER, REGION } from '../emulator/scenarios/s
 import { PROJECT_ROOT, runAction, type ActionRun } from '../__tests__/harness/runAction.js'
 
 const COLD_START_RUNS = 20
-const LATENCY_MS = 50
+/**
+ * Round trips are counted from the request log's timing, so the latency is set far above the CPU's
+ * jitter, and each case runs ROUND_TRIP_RUNS times and keeps the smallest count: a request can only look
+ * dependent on an answer it did not need (it started late, after an unrelated answer came back), never
+ * the other way round, so noise can only add trips and the minimum is the true count.
+ */
+const LATENCY_MS = 250
+const ROUND_TRIP_RUNS = 3
 const MB = 1_000_000
 
 /** Calls per scenario, auth included; a change in either direction should be a decision, so update these. */
@@ -226,17 +233,22 @@ async function measureRoundTrips(): Promise<void> {
       ['federation+impersonation', 5]
     ]
     for (const [auth, budget] of cases) {
-      emulator.clearLog()
-      const result = await run(emulator, auth, { service: `rt-${auth.replace(/\W/g, '-')}` })
-      expectSuccess(`round trips (${auth})`, result)
-      const { count, chain } = sequentialRoundTrips(emulator.requestLog)
+      const measured: ReturnType<typeof sequentialRoundTrips>[] = []
+      for (let i = 0; i < ROUND_TRIP_RUNS; i++) {
+        emulator.clearLog()
+        const service = `rt-${auth.replace(/\W/g, '-')}-${i}`
+        const result = await run(emulator, auth, { service })
+        expectSuccess(`round trips (${auth})`, result)
+        measured.push(sequentialRoundTrips(emulator.requestLog))
+      }
+      const best = measured.reduce((a, b) => (b.count < a.count ? b : a))
       record({
         measure: `sequential round trips before deploy, ${auth}`,
-        value: count,
+        value: best.count,
         unit: 'trips',
         budget,
         enforced: true,
-        detail: chain.join(' → ')
+        detail: `${best.chain.join(' → ')} (runs: ${measured.map(m => m.count).join(', ')})`
       })
     }
   } finally {

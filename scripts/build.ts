@@ -40,7 +40,9 @@ function sourcesHash(): string {
   ]
   const hash = createHash('sha256')
   for (const file of inputs.map(f => relative(PROJECT_ROOT, f).replaceAll('\\', '/')).sort()) {
-    hash.update(`${file}\0${readFileSync(join(PROJECT_ROOT, file), 'utf8').replace(/\r\n/g, '\n')}\0`)
+    hash.update(
+      `${file}\0${readFileSync(join(PROJECT_ROOT, file), 'utf8').replace(/\r\n/g, '\n')}\0`
+    )
   }
   return `${hash.digest('hex')}\n`
 }

@@ -18,3 +18,15 @@ if (!process.version.startsWith('v24.')) {
   )
   process.exit(1)
 }
+
+// `node scripts/node24.mjs FILE.ts ARGS...` then runs FILE.ts in this same process (tsx's loader), not in a
+// child: a signal sent to `npm run` reaches the one process that serves (the emulator stops on Ctrl-C
+// however it is delivered).
+const [, , script] = process.argv
+if (script) {
+  const { register } = await import('tsx/esm/api')
+  const { pathToFileURL } = await import('node:url')
+  register()
+  process.argv.splice(1, 1)
+  await import(pathToFileURL(join(process.cwd(), script)).href)
+}

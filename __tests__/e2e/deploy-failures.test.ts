@@ -179,7 +179,10 @@ describe('after a grant, IAM propagation', () => {
   })
 
   test('a propagation that outlasts iam_propagation_timeout fails with the last error', async () => {
-    emulator = await startTestEmulator('demo', { operationDelayMs: 200, propagationDelayMs: 60_000 })
+    emulator = await startTestEmulator('demo', {
+      operationDelayMs: 200,
+      propagationDelayMs: 60_000
+    })
     const id = uniqueName('svc')
     const run = await runDeploy(
       emulator,

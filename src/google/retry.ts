@@ -54,7 +54,6 @@ export function isRetryable(error: GoogleCallError): boolean {
     : RETRYABLE_STATUSES.has(error.httpStatus)
 }
 
-
 /** The wait before attempt `n + 1`: full jitter over the exponential step, but never before Retry-After. */
 export function retryDelayMs(policy: RetryPolicy, n: number, error: GoogleCallError): number {
   const backoff = Math.min(policy.maxDelayMs, policy.initialDelayMs * 2 ** (n - 1))

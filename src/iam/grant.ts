@@ -21,7 +21,6 @@ export interface GrantOptions {
   readonly baseDelayMs?: number
 }
 
-
 export async function grantRepositoryRole(
   gcp: Gcp,
   repository: string,
