@@ -29,9 +29,9 @@ let apis: Promise<typeof import('./apis.js')> | undefined
 const loadApis = () => (apis ??= import('./apis.js'))
 
 /**
- * Starts loading the clients' code, once, and Node's fetch (compiled on first use, ~25 ms): called while
- * authentication waits on the network, so both compile then rather than on the way of a request. A
- * failure surfaces in createClients.
+ * Starts loading the clients' code, once, and Node's Headers class (gaxios builds every request's headers
+ * with it; it is compiled on first use): called while authentication waits on the network, so both
+ * compile then rather than on the way of a request. A failure surfaces in createClients.
  */
 export function preloadClients(): void {
   loadApis().catch(() => {})
