@@ -8,7 +8,8 @@ export const API_NAMES = [
   'IAM',
   'IAMCREDENTIALS',
   'STS',
-  'POLICYTROUBLESHOOTER'
+  'POLICYTROUBLESHOOTER',
+  'LOGGING'
 ] as const
 export type ApiName = (typeof API_NAMES)[number]
 

@@ -43,7 +43,8 @@ const DEFAULT_ENDPOINTS = {
   IAM: 'https://iam.googleapis.com/',
   IAMCREDENTIALS: 'https://iamcredentials.googleapis.com/',
   STS: 'https://sts.googleapis.com/',
-  POLICYTROUBLESHOOTER: 'https://policytroubleshooter.googleapis.com/'
+  POLICYTROUBLESHOOTER: 'https://policytroubleshooter.googleapis.com/',
+  LOGGING: 'https://logging.googleapis.com/'
 }
 
 describe('readConfig', () => {
