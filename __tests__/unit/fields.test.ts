@@ -5,6 +5,7 @@ import {
   WORKER_POOL_FIELDS
 } from '../../src/deploy/fields.js'
 import { desiredResource } from '../../src/deploy/spec.js'
+import { knativeToV2 } from '../../src/dialects/knative.js'
 
 const problem = (result: ReturnType<typeof checkFields>) =>
   'problem' in result ? `${result.problem.path} ${result.problem.problem}` : undefined
@@ -49,7 +50,7 @@ describe('checkFields', () => {
     })
   })
 
-  test('output-only fields of a copied GET response are dropped, etag included', () => {
+  test("output-only fields of a copied GET response are dropped, and the file's etag", () => {
     const result = checkFields(
       {
         uid: 'u',
@@ -57,11 +58,107 @@ describe('checkFields', () => {
         generation: '4',
         uri: 'https://x.run.app',
         terminalCondition: { state: 'CONDITION_SUCCEEDED' },
+        threatDetectionEnabled: false,
+        buildConfig: { name: 'projects/p/locations/l/builds/b' },
         template: { containers: [{ image: 'nginx', buildInfo: { functionTarget: 'f' } }] }
       },
       SERVICE_FIELDS
     )
-    expect(result).toEqual({ resource: { template: { containers: [{ image: 'nginx' }] } } })
+    expect(result).toEqual({
+      resource: { buildConfig: {}, template: { containers: [{ image: 'nginx' }] } }
+    })
+  })
+
+  test.each([
+    [
+      { instanceSplitStatuses: [{ percent: 100 }], threatDetectionEnabled: true },
+      WORKER_POOL_FIELDS
+    ],
+    [{ executionCount: 2, latestCreatedExecution: { name: 'e' }, etag: '"e"' }, JOB_FIELDS]
+  ])('output-only fields of %j are dropped', (document, shape) => {
+    expect(checkFields(document, shape)).toEqual({ resource: {} })
+  })
+
+  test.each([
+    [
+      'fields googleapis 188 has and the shapes once lacked',
+      SERVICE_FIELDS,
+      {
+        functionalType: 'FUNCTIONAL_TYPE_UNSPECIFIED',
+        buildConfig: { functionTarget: 'handler', environmentVariables: { A: '1' } },
+        template: {
+          workloadIdentityConfig: { identityType: 'x' },
+          containers: [
+            { sourceCode: { inlinedSource: { sources: [{ filename: 'main.py', content: '' }] } } }
+          ]
+        }
+      }
+    ],
+    [
+      'a job: functionalType, workloadIdentityConfig',
+      JOB_FIELDS,
+      { functionalType: 'x', template: { template: { workloadIdentityConfig: { identity: 'i' } } } }
+    ],
+    [
+      'terminationGracePeriod on a revision template (gcloud 578, not googleapis 188)',
+      SERVICE_FIELDS,
+      { template: { terminationGracePeriod: '30s' } }
+    ],
+    [
+      'terminationGracePeriod and priorityTier on a job (gcloud 578)',
+      JOB_FIELDS,
+      { template: { priorityTier: 'FLEX', template: { terminationGracePeriod: '30s' } } }
+    ],
+    [
+      "a container's buildConfig (gcloud 578)",
+      SERVICE_FIELDS,
+      {
+        template: {
+          containers: [
+            {
+              buildConfig: {
+                imageRepositoryUri: 'us-docker.pkg.dev/p/r',
+                dockerBuild: {},
+                workerConfiguration: { cloudBuildWorkerConfiguration: { machineType: 'e2' } }
+              }
+            }
+          ]
+        }
+      }
+    ],
+    [
+      "a worker pool's automatic scaling and its template's terminationGracePeriod (gcloud 578)",
+      WORKER_POOL_FIELDS,
+      {
+        scaling: {
+          scalingMode: 'AUTOMATIC',
+          minInstanceCount: 1,
+          maxInstanceCount: 5,
+          maxSurge: 20,
+          cpuScaling: { cpuUtilization: 0.6 },
+          pubsubScalings: [{ subscription: 'projects/p/subscriptions/s', targetValue: 10 }]
+        },
+        template: { terminationGracePeriod: '10s' }
+      }
+    ]
+  ])('accepted: %s', (_name, shape, document) => {
+    expect(checkFields(document, shape)).toEqual({ resource: document })
+  })
+
+  test("a Knative file's terminationGracePeriodSeconds, converted, is accepted", () => {
+    const converted = knativeToV2({
+      apiVersion: 'serving.knative.dev/v1',
+      kind: 'Service',
+      metadata: { name: 'api' },
+      spec: {
+        template: { spec: { terminationGracePeriodSeconds: 20, containers: [{ image: 'a' }] } }
+      }
+    })
+    if ('problem' in converted) throw new Error(converted.problem.problem)
+    expect(converted.resource).toMatchObject({ template: { terminationGracePeriod: '20s' } })
+    expect(checkFields(converted.resource, SERVICE_FIELDS)).toEqual({
+      resource: converted.resource
+    })
   })
 
   test.each([
