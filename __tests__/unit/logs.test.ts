@@ -2,9 +2,11 @@
  * The pure parts of reading a failed workload's logs: the Logging query for each kind of workload, the
  * Logs Explorer link to the same query, and an entry's text, severity and order.
  */
+import type { OAuth2Client } from 'google-auth-library'
 import type { logging_v2 } from 'googleapis/build/src/apis/logging/v2.js'
 import {
   type FailedWorkload,
+  fetchFailureLogs,
   MAX_LINE_LENGTH,
   MAX_LINES,
   entryText,
@@ -252,5 +254,53 @@ describe('lines', () => {
     expect(lines[0]?.text).toBe('line 11')
     expect(lines[MAX_LINES - 1]?.text).toBe('line 30')
     expect(lines.map(l => l.timestamp)).toEqual([...lines.map(l => l.timestamp)].sort())
+  })
+})
+
+describe('a search Logging has not finished', () => {
+  test('an empty page with a token is followed within the poll, the query unchanged', async () => {
+    const answers: logging_v2.Schema$ListLogEntriesResponse[] = [
+      { nextPageToken: 't1' },
+      { nextPageToken: 't2' },
+      { entries: [{ textPayload: 'found', timestamp: '2026-01-01T00:00:00Z' }] }
+    ]
+    const sent: { url: string; data: unknown }[] = []
+    const auth = {
+      request: async (options: { url: string; data: unknown }) => {
+        sent.push({ url: options.url, data: options.data })
+        return { data: answers.shift() }
+      }
+    } as unknown as OAuth2Client
+    // Found within the first poll: no wait on the clock happens.
+    const logs = await fetchFailureLogs(auth, 'https://logging.example.com/', SERVICE)
+    expect(logs).toEqual({
+      lines: [{ timestamp: '2026-01-01T00:00:00Z', severity: 'DEFAULT', text: 'found' }],
+      consoleUrl: logsConsoleUrl(SERVICE)
+    })
+    const query = {
+      resourceNames: ['projects/myproject-a'],
+      filter: logFilter(SERVICE),
+      orderBy: 'timestamp desc',
+      pageSize: MAX_LINES
+    }
+    expect(sent).toEqual([
+      { url: 'https://logging.example.com/v2/entries:list', data: query },
+      { url: 'https://logging.example.com/v2/entries:list', data: { ...query, pageToken: 't1' } },
+      { url: 'https://logging.example.com/v2/entries:list', data: { ...query, pageToken: 't2' } }
+    ])
+  })
+
+  test('with no time left, the token is not followed', async () => {
+    let requests = 0
+    const auth = {
+      request: async () => ({ data: { nextPageToken: `t${++requests}` } })
+    } as unknown as OAuth2Client
+    const logs = await fetchFailureLogs(auth, 'https://logging.example.com', SERVICE, {
+      waitForIngestionMs: 0
+    })
+    expect(logs).toMatchObject({
+      unavailable: 'no log entries arrived within 0 s; they may still be on their way'
+    })
+    expect(requests).toBe(1)
   })
 })
