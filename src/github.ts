@@ -12,9 +12,9 @@ import * as core from '@actions/core'
 import { getOctokit as octokitFor } from '@actions/github'
 
 /**
- * GitHub refuses a longer comment body with 422 "Body is too long (maximum is 65536 characters)".
- * Source: https://docs.github.com/en/rest/issues/comments (the `body` limit), and the 422 quoted in
- * reg-viz/reg-actions#123.
+ * GitHub refuses a longer comment body with 422 "Body is too long (maximum is 65536 characters)"
+ * (mshick/add-pr-comment#93, github.com/orgs/community/discussions/41331, reg-viz/reg-actions#123);
+ * the REST reference does not state the limit.
  */
 export const MAX_COMMENT_CHARACTERS = 65_536
 
