@@ -25,4 +25,6 @@ export interface Finding {
   /** One or two sentences in the user's words: what was found and, for unknown, what could not be read. */
   readonly detail: string
   readonly fix?: Fix
+  /** How the answer changed during the run, in a few words: "unknown before the deploy, proven by it". */
+  readonly history?: string
 }

@@ -4,14 +4,28 @@ import { parse as parseYaml, YAMLError } from 'yaml'
 import type {
   CloudRunResource,
   Config,
+  EntriesChange,
   ResourceKind,
   SecretRef,
   ServiceAgentAccessMode,
+  TagAssignment,
+  TrafficAssignment,
   UpdateStrategy
 } from './config.js'
-import { resolveEndpoints } from './endpoints.js'
-import { InputError } from './errors.js'
 import { checkFields, JOB_FIELDS, SERVICE_FIELDS, WORKER_POOL_FIELDS } from './deploy/fields.js'
+import { parseEntries, parseSecretReference, type Entry } from './dialects/entries.js'
+import {
+  DEDICATED_FLAG,
+  DEDICATED_INPUT,
+  gcloudDuration,
+  translateFlags,
+  translateTrafficFlags,
+  type EntriesFlag,
+  type FlagsTranslation
+} from './dialects/flags.js'
+import { isKnativeDocument, knativeToV2 } from './dialects/knative.js'
+import { resolveEndpoints } from './endpoints.js'
+import { ActionError, InputEntryError, InputError } from './errors.js'
 import { ImageReferenceError, parseImageReference, type ImageReference } from './image.js'
 
 /** Where the raw inputs come from: the runner by default, a fake in tests. */
@@ -113,8 +127,10 @@ const EMAIL =
 const SERVICE_ACCOUNT_PROJECT = /@([a-z][a-z0-9-]{4,28}[a-z0-9])\.iam\.gserviceaccount\.com$/
 const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/
 const LABEL_VALUE = /^[a-z0-9_-]{0,63}$/
-const SECRET_NAME = /^[A-Za-z0-9_-]{1,255}$/
-const SECRET_VERSION = /^(?:latest|[1-9][0-9]*)$/
+/** Cloud Run's env var names: anything but "=" (EnvVar.name); whitespace is refused as a likely mistake. */
+const ENV_NAME = /^[^\s=]+$/
+/** A container's name, a DNS label (Container.name, RFC 1123). */
+const CONTAINER_NAME = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/
 const REVISION_TAG = /^[a-z](?:[a-z0-9-]{0,44}[a-z0-9])?$/
 const DURATION = /^(?:([0-9]+)h)?(?:([0-9]+)m)?(?:([0-9]+)s)?$/
 // setTimeout fires at once past 2^31-1 ms (about 24.8 days); a day is already far beyond any wait.
@@ -131,16 +147,17 @@ const KIND_NAMES: Record<DetectedKind, string> = {
 }
 
 /**
- * Reads and validates every input once. Throws the InputError of the first problem, checking the
- * inputs in the order below.
+ * Reads and validates every input once. Throws the error of the first problem, checking the inputs in the
+ * order below; nothing has been sent anywhere yet.
  */
 export function readConfig(source: InputSource = actionsSource): Config {
   const input = (name: string): string => source.getInput(name)
 
   const target = readTarget(source)
+  refuseSource(input('source'))
   const image = readImage(input('image'))
   const { projectId, projectIdSource } = readProject(source)
-  const region = readRegion(input('region') || 'us-central1')
+  const regions = readRegions(input('region') || 'us-central1')
   const workloadIdentityProvider = readWorkloadIdentityProvider(input('workload_identity_provider'))
   const serviceAccount = readEmail('service_account', input('service_account'))
   const serviceAgentAccess = readChoice<ServiceAgentAccessMode>(
@@ -149,23 +166,33 @@ export function readConfig(source: InputSource = actionsSource): Config {
     ['check', 'grant', 'skip']
   )
   const dryRun = readBoolean('dry_run', input('dry_run'), false)
-  const noTraffic = readBoolean('no_traffic', input('no_traffic'), false)
+  const flags = input('flags') ? translateFlags(input('flags'), target.kind) : undefined
+  refuseRepeatedInputs(source, flags)
+
+  const noTraffic = flags?.noTraffic ?? readBoolean('no_traffic', input('no_traffic'), false)
   if (noTraffic) onlyFor('no_traffic', input('no_traffic'), target, 'service', 'false or unset')
   const execute = readBoolean('execute', input('execute'), false)
   if (execute) onlyFor('execute', input('execute'), target, 'job', 'false or unset')
   const wait = readBoolean('wait', input('wait'), true)
   const prComment = readBoolean('pr_comment', input('pr_comment'), false)
-  const envVars = readEnvVars(input('env_vars'))
-  const envVarsUpdateStrategy = readUpdateStrategy('env_vars_update_strategy', source)
-  const secretsUpdateStrategy = readUpdateStrategy('secrets_update_strategy', source)
-  const secrets = readSecrets(input('secrets'))
-  const labels = readLabels(input('labels'))
-  const runtimeServiceAccount = readEmail(
-    'runtime_service_account',
-    input('runtime_service_account')
+  const container = readContainer(input('container'))
+  const env = readEnv(
+    input('env_vars'),
+    readUpdateStrategy('env_vars_update_strategy', source),
+    flags?.envVars
   )
-  const metadata = readMetadata(source, input('metadata'), target)
-  const tag = readTag(input('tag'), target)
+  const secretsStrategy = readUpdateStrategy('secrets_update_strategy', source)
+  const secrets = readSecrets(input('secrets'), secretsStrategy, flags?.secrets)
+  const labels = readLabels(input('labels'), flags?.labels)
+  const skipDefaultLabels = readBoolean('skip_default_labels', input('skip_default_labels'), false)
+  const runtimeServiceAccount =
+    flags?.runtimeServiceAccount ??
+    readEmail('runtime_service_account', input('runtime_service_account'))
+  const metadata = readMetadata(source, input('metadata'), target, projectId, regions)
+  const suffix = readSuffix(flags?.suffix ?? input('suffix'), target)
+  const timeout = readTimeout(input('timeout'), flags?.timeout, target)
+  const tag = readTag(flags?.tag ?? input('tag'), target)
+  const { revisionTraffic, tagTraffic } = readTraffic(source, target)
   const waitTimeoutMs = readDuration('wait_timeout', input('wait_timeout') || '10m')
   const iamPropagationTimeoutMs = readDuration(
     'iam_propagation_timeout',
@@ -174,26 +201,42 @@ export function readConfig(source: InputSource = actionsSource): Config {
   const githubToken = input('github_token')
   const universe = input('universe') || 'googleapis.com'
   const endpoints = resolveEndpoints(universe, source.env)
+  const notices = ['gcloud_version', 'gcloud_component']
+    .filter(name => input(name) !== '')
+    .map(
+      name =>
+        `Input ${name} is ignored: this action calls the Cloud Run Admin API itself and uses no gcloud.`
+    )
 
   return Object.freeze({
     target,
     image,
     projectId,
     projectIdSource,
-    region,
+    regions,
     workloadIdentityProvider,
     serviceAccount,
     serviceAgentAccess,
     dryRun,
-    envVars,
-    envVarsUpdateStrategy,
+    container,
+    env,
     secrets,
-    secretsUpdateStrategy,
     labels,
+    defaultLabels: skipDefaultLabels ? new Map() : defaultLabels(source.env),
     runtimeServiceAccount,
     metadata,
+    flags: flags && {
+      fields: flags.fields,
+      cloudSql: flags.cloudSql,
+      allowUnauthenticated: flags.allowUnauthenticated,
+      permissions: flags.permissions
+    },
+    suffix,
+    timeout,
     tag,
     noTraffic,
+    revisionTraffic,
+    tagTraffic,
     execute,
     wait,
     waitTimeoutMs,
@@ -201,7 +244,8 @@ export function readConfig(source: InputSource = actionsSource): Config {
     prComment,
     githubToken,
     universe,
-    endpoints: Object.freeze({ ...endpoints })
+    endpoints: Object.freeze({ ...endpoints }),
+    notices
   })
 }
 
@@ -225,6 +269,35 @@ function readTarget(source: InputSource): Target {
   return Object.freeze({ kind, name: value })
 }
 
+/** deploy-cloudrun's `source` builds the image with Cloud Build; this action deploys built images only. */
+function refuseSource(value: string): void {
+  if (value === '') return
+  throw new InputError(
+    'source',
+    value,
+    'no source: this action deploys a built image. Build and push it first (docker build and docker push, ' +
+      'or gcloud builds submit --tag IMAGE), then pass it as image (MIGRATING.md, "source")'
+  )
+}
+
+/** One region, or a comma-separated list of them: the same resource is deployed to each. */
+function readRegions(value: string): readonly string[] {
+  const regions = value
+    .split(',')
+    .map(region => region.trim())
+    .filter(Boolean)
+  if (regions.length === 0) {
+    throw new InputError('region', value, 'a region such as us-central1, or a comma-separated list')
+  }
+  const seen = new Set<string>()
+  for (const region of regions) {
+    readRegion(region)
+    if (seen.has(region))
+      throw new InputError('region', value, `each region once; ${region} repeats`)
+    seen.add(region)
+  }
+  return Object.freeze(regions)
+}
 function readImage(value: string): ImageReference {
   if (value === '') {
     throw new InputError(
@@ -382,160 +455,266 @@ function onlyFor(
   )
 }
 
-interface Entry {
-  readonly key: string
-  readonly value: string
-  /** The entry with its value hidden, safe to print. */
-  readonly shown: string
-}
+// ---- KEY=VALUE lists: env_vars, secrets, labels (src/dialects/entries.ts parses them) -----------------
 
-/**
- * KEY=VALUE entries, one per line or comma-separated; `\,` is a literal comma and the first `=` splits.
- * With hideValues the error for an entry without `=` names its position only: it may be a secret.
- */
-function parseEntries(
-  input: string,
-  raw: string,
-  hideValues: boolean,
-  check: (entry: Entry) => void
-): Entry[] {
-  const entries: Entry[] = []
-  const seen = new Set<string>()
-  raw.split(/\r?\n/).forEach((line, lineIndex) => {
-    for (const text of splitUnescaped(line)) {
-      const equals = text.indexOf('=')
-      if (equals < 0) {
-        const shown = hideValues
-          ? `line ${lineIndex + 1}: ${text.length} characters, not shown`
-          : text
-        throw new InputError(
-          input,
-          shown,
-          'KEY=VALUE entries, one per line or separated by commas (\\, for a comma in a value)'
-        )
-      }
-      const key = text.slice(0, equals)
-      const value = text.slice(equals + 1)
-      const shown = hideValues ? `${key}=…` : text
-      if (key === '')
-        throw new InputError(input, shown, 'a KEY before "=" in every KEY=VALUE entry')
-      if (/\s/.test(key)) throw new InputError(input, shown, 'a KEY without whitespace')
-      if (seen.has(key))
-        throw new InputError(input, shown, `each KEY at most once; "${key}" is repeated`)
-      seen.add(key)
-      const entry = { key, value, shown }
-      check(entry)
-      entries.push(entry)
-    }
-  })
-  return entries
-}
-
-function splitUnescaped(line: string): string[] {
-  const parts: string[] = []
-  let current = ''
-  for (let i = 0; i < line.length; i++) {
-    const char = line[i]
-    if (char === '\\' && line[i + 1] === ',') {
-      current += ','
-      i++
-    } else if (char === ',') {
-      parts.push(current)
-      current = ''
-    } else {
-      current += char
+/** The `flags` that stand for a dedicated input: giving both is ambiguous, so it is an error. */
+function refuseRepeatedInputs(source: InputSource, flags: FlagsTranslation | undefined): void {
+  if (!flags) return
+  const scalar = Object.entries(DEDICATED_FLAG) as [keyof typeof DEDICATED_FLAG, string][]
+  const repeats: [string, string | undefined][] = [
+    ['env_vars', flags.envVars?.flag],
+    ['secrets', flags.secrets?.flag],
+    ['labels', flags.labels?.flag],
+    ...scalar.map(
+      ([field, flag]) =>
+        [DEDICATED_INPUT[field], flags[field] === undefined ? undefined : flag] as [
+          string,
+          string | undefined
+        ]
+    )
+  ]
+  for (const [input, flag] of repeats) {
+    const value = source.getInput(input)
+    // no_traffic: false is the default, not a choice that competes with --no-traffic.
+    const given = input === 'no_traffic' ? TRUE.has(value) : value !== ''
+    if (flag && given) {
+      throw new ActionError(
+        `Input flags: ${flag} repeats the input ${input}; give the value once, in ${input} or in flags.`
+      )
     }
   }
-  parts.push(current)
-  return parts.map(part => part.trim()).filter(part => part !== '')
+}
+
+/** The dedicated input's entries, or the flag's: at most one of them is set (refuseRepeatedInputs). */
+function entriesFrom(
+  input: string,
+  raw: string,
+  strategy: UpdateStrategy,
+  flag: EntriesFlag | undefined
+): { entries: Entry[]; strategy: UpdateStrategy; remove: readonly string[]; input: string } {
+  if (flag) {
+    const entries = flag.entries.map(([key, value], i) => ({ key, value, position: i + 1 }))
+    return { entries, strategy: flag.strategy, remove: flag.remove, input: 'flags' }
+  }
+  return { entries: parseEntries(input, raw), strategy, remove: [], input }
 }
 
 function checkEnvKey(input: string, entry: Entry): void {
-  if (RESERVED_ENV_VARS.has(entry.key)) {
-    throw new InputError(
+  if (!ENV_NAME.test(entry.key)) {
+    throw new InputEntryError(
       input,
-      entry.shown,
+      entry.position,
+      undefined,
+      'a variable name without "=" or whitespace'
+    )
+  }
+  if (RESERVED_ENV_VARS.has(entry.key)) {
+    throw new InputEntryError(
+      input,
+      entry.position,
+      entry.key,
       `a name other than ${[...RESERVED_ENV_VARS].join(', ')}: Cloud Run sets these itself`
     )
   }
 }
 
-function readEnvVars(raw: string): ReadonlyMap<string, string> | undefined {
-  const entries = parseEntries('env_vars', raw, true, entry => checkEnvKey('env_vars', entry))
-  if (entries.length === 0) return undefined
-  return new Map(entries.map(({ key, value }) => [key, value]))
+function readEnv(
+  raw: string,
+  strategy: UpdateStrategy,
+  flag: EntriesFlag | undefined
+): EntriesChange<string> | undefined {
+  const given = entriesFrom('env_vars', raw, strategy, flag)
+  for (const entry of given.entries) checkEnvKey(given.input, entry)
+  // An empty overwrite from a flag (--clear-env-vars) is a change; an empty input is none.
+  if (!flag && given.entries.length === 0) return undefined
+  return Object.freeze({
+    strategy: given.strategy,
+    values: new Map(given.entries.map(({ key, value }) => [key, value])),
+    remove: given.remove
+  })
 }
 
-function readSecrets(raw: string): ReadonlyMap<string, SecretRef> | undefined {
-  const secrets = new Map<string, SecretRef>()
-  parseEntries('secrets', raw, false, entry => {
+function readSecrets(
+  raw: string,
+  strategy: UpdateStrategy,
+  flag: EntriesFlag | undefined
+): EntriesChange<SecretRef> | undefined {
+  const given = entriesFrom('secrets', raw, strategy, flag)
+  const values = new Map<string, SecretRef>()
+  for (const entry of given.entries) {
     // A key with a slash is meant as a file path, and Cloud Run mounts only absolute ones.
-    if (entry.key.includes('/')) {
-      checkMountPath(entry)
-    } else {
-      checkEnvKey('secrets', entry)
-    }
-    secrets.set(entry.key, secretRef(entry))
-  })
-  return secrets.size === 0 ? undefined : secrets
+    if (entry.key.includes('/')) checkMountPath(given.input, entry)
+    else checkEnvKey(given.input, entry)
+    values.set(entry.key, parseSecretReference(given.input, entry.position, entry.key, entry.value))
+  }
+  if (!flag && values.size === 0) return undefined
+  return Object.freeze({ strategy: given.strategy, values, remove: given.remove })
 }
 
 /** A file mount: Cloud Run mounts the directory and names the file after the last component. */
-function checkMountPath(entry: Entry): void {
+function checkMountPath(input: string, entry: Entry): void {
   const components = entry.key.slice(1).split('/')
   const valid =
     entry.key.startsWith('/') &&
     components.length >= 2 &&
     components.every(c => c !== '' && c !== '.' && c !== '..')
   if (!valid) {
-    throw new InputError(
-      'secrets',
-      entry.shown,
+    throw new InputEntryError(
+      input,
+      entry.position,
+      entry.key,
       'an environment variable name or an absolute file path such as /secrets/api-key (a directory and a file name)'
     )
   }
 }
 
-function secretRef(entry: Entry): SecretRef {
-  const match = /^(?:(projects\/[^/]+\/secrets\/))?([^/:]+)(?::([^:/]*))?$/.exec(entry.value)
-  const [, prefix = '', name = '', version = 'latest'] = match ?? []
-  const project = prefix.split('/')[1] ?? ''
-  const projectValid = prefix === '' || /^[0-9]+$/.test(project) || isProjectId(project)
-  if (!match || !projectValid || !SECRET_NAME.test(name) || !SECRET_VERSION.test(version)) {
-    throw new InputError(
-      'secrets',
-      entry.shown,
-      'KEY=SECRET[:VERSION] or KEY=projects/PROJECT/secrets/SECRET[:VERSION], VERSION being latest or a version number'
-    )
-  }
-  return Object.freeze({ secret: `${prefix}${name}`, version })
-}
-
-function isProjectId(value: string): boolean {
-  const colon = value.indexOf(':')
-  if (colon < 0) return PROJECT_ID.test(value)
-  return DOMAIN.test(value.slice(0, colon)) && PROJECT_ID.test(value.slice(colon + 1))
-}
-
-function readLabels(raw: string): ReadonlyMap<string, string> | undefined {
-  const entries = parseEntries('labels', raw, false, ({ key, value, shown }) => {
+function readLabels(raw: string, flag: EntriesFlag | undefined): EntriesChange<string> | undefined {
+  const given = entriesFrom('labels', raw, 'merge', flag)
+  for (const { key, value, position } of given.entries) {
     if (!LABEL_KEY.test(key)) {
-      throw new InputError(
-        'labels',
-        shown,
+      throw new InputEntryError(
+        given.input,
+        position,
+        key.length <= 63 ? key : undefined,
         'label keys of 1 to 63 lower-case letters, digits, _ or -, starting with a letter'
       )
     }
     if (!LABEL_VALUE.test(value)) {
-      throw new InputError(
-        'labels',
-        shown,
+      throw new InputEntryError(
+        given.input,
+        position,
+        key,
         'label values of at most 63 lower-case letters, digits, _ or -'
       )
     }
+  }
+  if (!flag && given.entries.length === 0) return undefined
+  return Object.freeze({
+    strategy: given.strategy,
+    values: new Map(given.entries.map(({ key, value }) => [key, value])),
+    remove: given.remove
   })
-  if (entries.length === 0) return undefined
-  return new Map(entries.map(({ key, value }) => [key, value]))
+}
+
+/**
+ * deploy-cloudrun's default labels (its defaultLabels()): who manages the resource, and the commit it was
+ * deployed from. This action names itself; the user's own labels win on a conflict.
+ */
+function defaultLabels(env: NodeJS.ProcessEnv): ReadonlyMap<string, string> {
+  const labels = new Map([['managed-by', 'cloud-run-deploy-action']])
+  const sha = env.GITHUB_SHA?.toLowerCase()
+  if (sha && LABEL_VALUE.test(sha)) labels.set('commit-sha', sha)
+  return labels
+}
+
+function readContainer(value: string): string | undefined {
+  if (value === '') return undefined
+  if (!CONTAINER_NAME.test(value)) {
+    throw new InputError(
+      'container',
+      value,
+      'a container name: at most 63 lower-case letters, digits or hyphens, starting with a letter'
+    )
+  }
+  return value
+}
+
+/** `<name>-<suffix>` names the new revision (deploy-cloudrun's suffix, gcloud's --revision-suffix). */
+function readSuffix(value: string, target: Target): string | undefined {
+  if (value === '') return undefined
+  if (target.kind === 'job') {
+    throw new InputError('suffix', value, 'no suffix: a job has no revisions')
+  }
+  const room = 63 - target.name.length - 1
+  if (!/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(value) || value.length > room) {
+    throw new InputError(
+      'suffix',
+      value,
+      `at most ${room} lower-case letters, digits or hyphens, not starting or ending with a hyphen ` +
+        `(the revision is named ${target.name}-SUFFIX, at most 63 characters)`
+    )
+  }
+  return value
+}
+
+/** deploy-cloudrun's `timeout` (gcloud's --timeout): a service's request timeout. */
+function readTimeout(
+  value: string,
+  fromFlag: string | undefined,
+  target: Target
+): string | undefined {
+  if (fromFlag !== undefined) return fromFlag
+  if (value === '') return undefined
+  if (target.kind !== 'service') {
+    throw new InputError(
+      'timeout',
+      value,
+      `no timeout for a ${KIND_NAMES[target.kind]}: it is a service's request timeout` +
+        (target.kind === 'job' ? " (a job's task timeout is flags: --task-timeout=DURATION)" : '')
+    )
+  }
+  try {
+    return gcloudDuration(value)
+  } catch {
+    throw new InputError('timeout', value, 'a duration such as 300, 300s, 10m or 10m5s')
+  }
+}
+
+/**
+ * deploy-cloudrun's revision_traffic (`LATEST=100`, `rev-a=10,rev-b=90`) and tag_traffic (`tag=50`), as
+ * gcloud run services update-traffic --to-revisions / --to-tags take them; only one of the two.
+ */
+function readTraffic(
+  source: InputSource,
+  target: Target
+): { revisionTraffic?: TrafficAssignment[]; tagTraffic?: TagAssignment[] } {
+  const flags = translateTrafficFlags(source.getInput('update_traffic_flags'))
+  const fromFlag = (input: string, value: string | undefined) => {
+    if (value !== undefined && source.getInput(input) !== '') {
+      throw new ActionError(
+        `Input update_traffic_flags: it repeats the input ${input}; give the traffic once, in one of them.`
+      )
+    }
+    return value ?? source.getInput(input)
+  }
+  const revisions = fromFlag('revision_traffic', flags.revisions)
+  const tags = fromFlag('tag_traffic', flags.tags)
+  if (revisions === '' && tags === '') return {}
+  const input = revisions ? 'revision_traffic' : 'tag_traffic'
+  onlyFor(input, revisions || tags, target, 'service', 'no traffic input')
+  if (revisions && tags) {
+    throw new InputError(
+      'tag_traffic',
+      tags,
+      'no tag_traffic when revision_traffic is set: one of the two'
+    )
+  }
+  const assignments = parseEntries(input, revisions || tags).map(({ key, value, position }) => {
+    if (!/^(?:100|[1-9]?[0-9])$/.test(value)) {
+      throw new InputEntryError(input, position, key, 'a whole percent from 0 to 100')
+    }
+    const valid = revisions ? key === 'LATEST' || RESOURCE_NAME.test(key) : REVISION_TAG.test(key)
+    if (!valid) {
+      throw new InputEntryError(
+        input,
+        position,
+        undefined,
+        revisions ? 'LATEST or a revision name before "="' : 'a traffic tag before "="'
+      )
+    }
+    return { key, percent: Number(value) }
+  })
+  const total = assignments.reduce((sum, a) => sum + a.percent, 0)
+  if (total > 100) {
+    throw new InputError(
+      input,
+      revisions || tags,
+      `percentages that add up to at most 100, not ${total}`
+    )
+  }
+  return revisions
+    ? { revisionTraffic: assignments.map(a => ({ revision: a.key, percent: a.percent })) }
+    : { tagTraffic: assignments.map(a => ({ tag: a.key, percent: a.percent })) }
 }
 
 type DetectedKind = ResourceKind | 'serviceOrWorkerPool'
@@ -548,7 +727,13 @@ const REFERENCE_PAGE: Record<ResourceKind, string> = {
 
 const FIELDS = { service: SERVICE_FIELDS, job: JOB_FIELDS, workerPool: WORKER_POOL_FIELDS } as const
 
-function readMetadata(source: InputSource, path: string, target: Target): Config['metadata'] {
+function readMetadata(
+  source: InputSource,
+  path: string,
+  target: Target,
+  projectId: string,
+  regions: readonly string[]
+): Config['metadata'] {
   const { kind } = target
   if (path === '') return undefined
   let text: string
@@ -572,16 +757,32 @@ function readMetadata(source: InputSource, path: string, target: Target): Config
     throw new InputError(
       'metadata',
       path,
-      'a YAML or JSON object holding a Cloud Run Admin API v2 resource'
+      'a YAML or JSON object holding a Cloud Run Admin API v2 resource or a Knative v1 manifest'
     )
   }
-  if ('apiVersion' in parsed || 'kind' in parsed) {
-    throw new InputError(
-      'metadata',
-      path,
-      'a Cloud Run Admin API v2 resource with v2 field names (template.containers, scaling, ...), not a Knative v1 manifest with apiVersion and kind such as gcloud run services describe --format=export prints'
-    )
+  let dialect: 'v2' | 'knative' = 'v2'
+  if (isKnativeDocument(parsed)) {
+    // What `gcloud run services describe --format export` prints (deploy-cloudrun's metadata input).
+    const converted = knativeToV2(parsed, { project: projectId, region: regions[0] })
+    if ('problem' in converted) {
+      const { path: field, problem } = converted.problem
+      throw new InputError(
+        'metadata',
+        path,
+        `a Knative manifest this action can convert, but ${field} ${problem} (docs/knative.md)`
+      )
+    }
+    if (converted.kind !== kind) {
+      throw new InputError(
+        'metadata',
+        path,
+        `a ${KIND_NAMES[kind]} manifest, but the file holds a Knative ${KIND_NAMES[converted.kind]}`
+      )
+    }
+    parsed = converted.resource
+    dialect = 'knative'
   }
+  if (!isRecord(parsed)) throw new InputError('metadata', path, 'a resource object')
   if (parsed['template'] !== undefined && !isRecord(parsed['template'])) {
     throw new InputError('metadata', path, 'a resource whose template is an object')
   }
@@ -616,7 +817,7 @@ function readMetadata(source: InputSource, path: string, target: Target): Config
     )
   }
   delete resource['name']
-  return Object.freeze({ path, resource: resource as CloudRunResource })
+  return Object.freeze({ path, resource: resource as CloudRunResource, dialect })
 }
 
 /** Which resource a v2 document describes, from the fields only that kind has. */

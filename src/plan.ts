@@ -1,19 +1,22 @@
 /**
- * Pure decisions about the deploy before any check runs: who pulls the image, from which project and
- * repository, and whether that crosses a project boundary.
+ * Pure decisions about the deploy before any check runs: who pulls each image, from which project and
+ * repository, and whether that crosses a project boundary. Cloud Run's service agent pulls every
+ * container's image, sidecars included (REFERENCE.md "Containers"), so each one is planned.
  */
 import type { Config } from './config.js'
-import type { ImageReference } from './image.js'
+import { parseImageReference, type ImageReference } from './image.js'
 
 export interface TargetProject {
   readonly projectId: string
   readonly projectNumber: string
 }
 
-export interface DeployPlan {
-  readonly target: TargetProject
-  /** `service-<NUMBER>@serverless-robot-prod.iam.gserviceaccount.com`: it pulls the image, not the deployer. */
-  readonly serviceAgent: string
+/** One container's image and what pulling it involves. */
+export interface ImagePlan {
+  /** The container's name, when it has one; `main` marks the container the `image` input goes to. */
+  readonly container: string | undefined
+  readonly main: boolean
+  readonly image: ImageReference
   /** Project ID (or number, as the reference spells it) holding the image; undefined outside Artifact Registry. */
   readonly imageProject: string | undefined
   /** `projects/P/locations/L/repositories/R` for Artifact Registry images. */
@@ -21,8 +24,14 @@ export interface DeployPlan {
   readonly crossProject: boolean
   /** Why the service agent needs no access check, when it needs none. */
   readonly notNeededBecause: string | undefined
-  /** `projects/P/locations/L/services/NAME` (or jobs/, workerPools/). */
-  readonly resourceName: string
+}
+
+export interface DeployPlan {
+  readonly target: TargetProject
+  /** `service-<NUMBER>@serverless-robot-prod.iam.gserviceaccount.com`: it pulls the images, not the deployer. */
+  readonly serviceAgent: string
+  /** The main image first, then every other container's, each once. */
+  readonly images: readonly ImagePlan[]
 }
 
 const COLLECTION = { service: 'services', job: 'jobs', workerPool: 'workerPools' } as const
@@ -52,23 +61,71 @@ export function repositoryName(image: ImageReference): string | undefined {
   return `projects/${image.project}/locations/${image.location}/repositories/${image.repository}`
 }
 
-export function planDeploy(config: Config, target: TargetProject): DeployPlan {
-  const { image } = config
+/** A container of the resource as it will be deployed: its name and image. */
+export interface PlannedContainer {
+  readonly name: string | undefined
+  readonly image: string
+  readonly main: boolean
+}
+
+export function planImage(
+  container: PlannedContainer,
+  target: TargetProject,
+  config: Pick<Config, 'image'>
+): ImagePlan {
+  let image: ImageReference
+  try {
+    image = container.main ? config.image : parseImageReference(container.image)
+  } catch {
+    // A sidecar whose image this parser cannot read: Cloud Run read it once; no IAM check applies.
+    image = {
+      raw: container.image,
+      kind: 'other',
+      host: container.image.split('/')[0] ?? '',
+      location: undefined,
+      project: undefined,
+      repository: undefined,
+      imagePath: container.image,
+      tag: undefined,
+      digest: undefined
+    }
+  }
   const imageProject = image.kind === 'artifact-registry' ? image.project : undefined
   const crossProject = imageProject !== undefined && !isSameProject(imageProject, target)
   return {
-    target,
-    serviceAgent: serviceAgentFor(target.projectNumber, config.universe),
+    container: container.name,
+    main: container.main,
+    image,
     imageProject,
     repository: repositoryName(image),
     crossProject,
-    notNeededBecause: notNeededBecause(image, crossProject, target),
-    resourceName: resourceName(config, target.projectId)
+    notNeededBecause: notNeededBecause(image, crossProject, target)
   }
 }
 
-export function resourceName(config: Config, projectId: string): string {
-  return `projects/${projectId}/locations/${config.region}/${COLLECTION[config.target.kind]}/${config.target.name}`
+export function planDeploy(
+  config: Config,
+  target: TargetProject,
+  containers: readonly PlannedContainer[]
+): DeployPlan {
+  const seen = new Set<string>()
+  const images: ImagePlan[] = []
+  // The main container first, then the others; an image run by several containers is checked once.
+  for (const container of [...containers].sort((a, b) => Number(b.main) - Number(a.main))) {
+    const key = container.main ? '' : container.image
+    if (seen.has(key) || (!container.main && container.image === config.image.raw)) continue
+    seen.add(key)
+    images.push(planImage(container, target, config))
+  }
+  return {
+    target,
+    serviceAgent: serviceAgentFor(target.projectNumber, config.universe),
+    images
+  }
+}
+
+export function resourceName(config: Config, projectId: string, region: string): string {
+  return `projects/${projectId}/locations/${region}/${COLLECTION[config.target.kind]}/${config.target.name}`
 }
 
 function notNeededBecause(image: ImageReference, crossProject: boolean, target: TargetProject) {

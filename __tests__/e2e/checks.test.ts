@@ -322,10 +322,11 @@ describe('when the answer cannot be known', () => {
       }))
   )
 
-  test('a conditional binding: unknown, a warning, exit 0, and the deploy goes on', async () => {
-    const { run: r, emulator: e } = await run(conditional, {
+  test('a conditional binding: unknown, a warning naming the condition (dry run)', async () => {
+    const { run: r } = await run(conditional, {
       image: `${IMAGE}:v1`,
-      service_agent_access: 'check'
+      service_agent_access: 'check',
+      dry_run: 'true'
     })
     expect(r.exitCode).toBe(0)
     expect(errors(r)).toEqual([])
@@ -338,9 +339,26 @@ describe('when the answer cannot be known', () => {
     expect(warning?.message).toContain(FUTURE)
     expect(warning?.message).toContain('does not evaluate')
     expect(warning?.message).toContain(`--member=${SERVICE_AGENT} --role=${READER}`)
+    expect(missingPermissions(r)).toEqual([])
+  })
+
+  test('a conditional binding: the deploy goes on, and its pull proves the access', async () => {
+    const { run: r, emulator: e } = await run(conditional, {
+      image: `${IMAGE}:v1`,
+      service_agent_access: 'check'
+    })
+    expect(r.exitCode).toBe(0)
+    expect(errors(r)).toEqual([])
     // Not a verified problem: the deploy went on, and wrote no IAM.
     expect(deployCalls(e).map(q => q.name)).toEqual(['run.services.create'])
     expect(iamWrites(e)).toEqual([])
+    // Cloud Run pulled the image: the answer unknown before the deploy is proven, once, with its history.
+    expect(r.outputs.service_agent_access).toBe('ok')
+    expect(agentFinding(r)).toMatchObject({
+      status: 'ok',
+      history: 'unknown before the deploy, proven by it'
+    })
+    expect(warnings(r).filter(a => a.properties.title?.includes(DOWNLOAD))).toEqual([])
     expect(missingPermissions(r)).toEqual([])
   })
 

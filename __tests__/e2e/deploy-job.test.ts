@@ -10,6 +10,7 @@ import { startTestEmulator } from '../harness/emulator.js'
 import { uniqueName } from '../harness/runAction.js'
 import {
   calls,
+  DEFAULT_LABELS,
   errors,
   expectNoStackTrace,
   failureMessage,
@@ -137,6 +138,11 @@ describe('jobs', () => {
       container.image = V1
       container.env = [...(container.env ?? []), { name: 'MODE', value: 'full' }]
     }
+    // The default labels, on the job and on its execution template (as gcloud copies them).
+    expected.labels = { ...expected.labels, ...DEFAULT_LABELS }
+    if (expected.template) {
+      expected.template.labels = { ...expected.template.labels, ...DEFAULT_LABELS }
+    }
     expect(withoutDeployState(after)).toStrictEqual(withoutDeployState(expected))
     expect(after?.terminalCondition?.state).toBe('CONDITION_SUCCEEDED')
     // jobs.patch has no update mask (the emulator refuses one, as Cloud Run's front end does).
@@ -221,7 +227,12 @@ describe('worker pools', () => {
     const expected = structuredClone(before) as WorkerPool
     const container = expected.template?.containers?.[0]
     if (container) container.image = V1
-    delete expected.template?.revision
+    // Every deploy names its revision and adds the default labels, on the pool and its template.
+    if (expected.template) {
+      expected.template.revision = run.outputs.revision
+      expected.template.labels = { ...expected.template.labels, ...DEFAULT_LABELS }
+    }
+    expected.labels = { ...expected.labels, ...DEFAULT_LABELS }
     expect(withoutDeployState(after)).toStrictEqual(withoutDeployState(expected))
     expect(shortName(after?.latestCreatedRevision)).toMatch(/^consumer-00002-[a-z]{3}$/)
     expect(after?.latestReadyRevision).toBe(after?.latestCreatedRevision)

@@ -11,6 +11,7 @@ import { startTestEmulator } from '../harness/emulator.js'
 import { uniqueName } from '../harness/runAction.js'
 import {
   calls,
+  DEFAULT_LABELS,
   errors,
   expectNoStackTrace,
   failureMessage,
@@ -184,14 +185,18 @@ describe('update', () => {
     const expected = structuredClone(before) as Service
     const app = containerOf(expected)
     if (app) app.image = V1
-    // A revision name cannot be reused for another template: Cloud Run names the new one.
-    delete expected.template?.revision
+    // What every deploy changes besides the image: its own revision name and the default labels, on
+    // the service and on the revision template.
+    if (expected.template) {
+      expected.template.revision = run.outputs.revision
+      expected.template.labels = { ...expected.template.labels, ...DEFAULT_LABELS }
+    }
+    expected.labels = { ...expected.labels, ...DEFAULT_LABELS }
     expect(withoutDeployState(after)).toStrictEqual(withoutDeployState(expected))
 
     // Spelled out, the settings an update must not lose (all covered by the comparison above).
     const kept = (s: Service | undefined) => [
       s?.description,
-      s?.labels,
       s?.annotations,
       s?.ingress,
       s?.scaling,
@@ -238,7 +243,7 @@ describe('update', () => {
       { name: 'TOKEN', valueSource: { secretKeyRef: { secret: 'token', version: '5' } } },
       { name: 'C', value: '30' }
     ])
-    expect(service?.labels).toStrictEqual({ release: 'r1' })
+    expect(service?.labels).toStrictEqual({ release: 'r1', ...DEFAULT_LABELS })
 
     const overwritten = await runDeploy(emulator, {
       service: 'envs',
@@ -257,7 +262,7 @@ describe('update', () => {
       ENVS.template?.containers?.[0]?.volumeMounts
     )
     expect(service?.template?.volumes).toStrictEqual(ENVS.template?.volumes)
-    expect(service?.labels).toStrictEqual({ release: 'r1' })
+    expect(service?.labels).toStrictEqual({ release: 'r1', ...DEFAULT_LABELS })
   })
 
   test('secrets merge adds a secret variable and a mounted file next to the existing ones', async () => {
@@ -325,7 +330,7 @@ describe('metadata', () => {
     expect(errors(run)).toEqual([])
     expect(run.exitCode).toBe(0)
     const service = emulator.cloudRun.getService(serviceName(id))
-    expect(service?.labels).toStrictEqual({ team: 'payments', env: 'prod' })
+    expect(service?.labels).toStrictEqual({ team: 'payments', env: 'prod', ...DEFAULT_LABELS })
     expect(service?.description).toBe('From the file')
     expect(service?.template?.maxInstanceRequestConcurrency).toBe(40)
     expect(service?.template?.scaling).toStrictEqual({ maxInstanceCount: 5 })
@@ -358,7 +363,7 @@ describe('metadata', () => {
     const after = emulator.cloudRun.getService(serviceName(id))
     expect(after?.description).toBe('New description')
     expect(after?.template?.timeout).toBe('30s')
-    expect(after?.labels).toStrictEqual(before?.labels)
+    expect(after?.labels).toStrictEqual({ ...before?.labels, ...DEFAULT_LABELS })
     expect(after?.template?.vpcAccess).toStrictEqual(before?.template?.vpcAccess)
     expect(containerOf(after)?.env).toStrictEqual(containerOf(before)?.env)
     expect(containerOf(after)?.image).toBe(V1)

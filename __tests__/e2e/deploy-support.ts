@@ -23,6 +23,12 @@ export const serviceUrl = (id: string, tag?: string) =>
 export const TRAFFIC_LATEST = 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST'
 export const TRAFFIC_REVISION = 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION'
 
+/** The labels every deploy adds (skip_default_labels: false), with the harness's GITHUB_SHA. */
+export const DEFAULT_LABELS = {
+  'managed-by': 'cloud-run-deploy-action',
+  'commit-sha': '0123456789abcdef0123456789abcdef01234567'
+} as const
+
 /** Inputs every deploy test shares: the target project and region. */
 export const target = { project_id: TARGET_PROJECT, region: REGION }
 

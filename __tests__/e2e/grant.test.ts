@@ -137,7 +137,8 @@ describe('grant', () => {
       role: READER,
       by: DEPLOYER,
       result: 'granted',
-      attempts: 1
+      attempts: 1,
+      etags: { before: expect.any(String), after: expect.any(String) }
     })
     expect(first.summary).toContain('### IAM changes')
     expect(first.summary).toContain(

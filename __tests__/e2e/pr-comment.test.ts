@@ -134,7 +134,7 @@ describe('pr_comment', () => {
     const [created] = ours()
     expect(created?.issueNumber).toBe(7)
     expect(created?.author).toEqual(GITHUB_ACTIONS_BOT)
-    expect(created?.body).toContain('## Cloud Run deploy (dry run): `api`')
+    expect(created?.body).toContain('## 🧪 Dry run: service `api` in `asia-northeast1`')
     expect(created?.body).toContain(TABLE_HEADER)
     expect(created?.body).toContain(`${IMAGE}:v1`)
     expect(first.stdout).toContain(
@@ -234,7 +234,9 @@ describe('pr_comment', () => {
     expect(ours()).toHaveLength(1)
     const body = ours()[0]?.body ?? ''
     expect([...body].length).toBeLessThanOrEqual(65_536)
-    expect(body.startsWith(`${MARKER}\n## Cloud Run deploy (dry run): \`api\``)).toBe(true)
+    expect(
+      body.startsWith(`${MARKER}\n## 🧪 Dry run: service \`api\` in \`asia-northeast1\``)
+    ).toBe(true)
     expect(body).toContain(TABLE_HEADER)
     expect(body).not.toContain('denied-0')
     expect(body.trimEnd().endsWith(`it is in [this run's summary](${RUN_URL}).`)).toBe(true)

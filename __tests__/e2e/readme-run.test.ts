@@ -56,5 +56,5 @@ test('the README block deploys against the emulator and shows the outputs and th
   )
   expect(result.stdout).toMatch(/^cross_project<<.*\ntrue$/m)
   expect(result.stdout).toMatch(/^revision<<.*\nhello-\S+$/m)
-  expect(result.stdout).toContain('## Cloud Run deploy')
+  expect(result.stdout).toContain('## ✅ Deployed: service `hello`')
 }, 60_000)

@@ -212,17 +212,23 @@ test('a base spec cannot replace the live etag: only the live one guards the upd
     { etag: '"from-an-old-read"', description: 'x' },
     {
       image: 'b',
-      envVars: undefined,
-      envVarsUpdateStrategy: 'merge',
+      container: undefined,
+      env: undefined,
       secrets: undefined,
-      secretsUpdateStrategy: 'merge',
       labels: undefined,
+      defaultLabels: new Map(),
       runtimeServiceAccount: undefined,
+      timeout: undefined,
+      flags: undefined,
+      project: 'p',
+      region: 'r',
       tag: undefined,
       noTraffic: false,
+      revisionTraffic: undefined,
+      tagTraffic: undefined,
       revisionName: undefined,
       client: { name: 'c', version: '1' }
     }
-  )
+  ).resource
   expect(desired).toMatchObject({ etag: '"live"', description: 'x' })
 })

@@ -1059,7 +1059,7 @@ describe('applyFieldSettings: the settings on a v2 resource', () => {
       }
     }
     const { fields } = translateFlags('--memory=1Gi --use-http2 --subnet=sub', 'service')
-    const desired = applyFieldSettings('service', live, fields)
+    const desired = applyFieldSettings('service', live, fields, 1)
     expect(desired.template?.containers?.[1]).toEqual({
       name: 'app',
       image: 'app:1',

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { InputError } from '../../src/errors.js'
+import { ActionError, InputEntryError, InputError } from '../../src/errors.js'
 import { KNOWN_CLOUD_RUN_REGIONS, readConfig, type InputSource } from '../../src/inputs.js'
 
 const FIXTURES = join('__tests__', 'fixtures', 'metadata')
@@ -50,32 +50,39 @@ const DEFAULT_ENDPOINTS = {
 describe('readConfig', () => {
   test('turns every input into one frozen Config', () => {
     const config = readConfig(
-      fakeSource({
-        service: 'api',
-        image: 'asia-northeast1-docker.pkg.dev/myproject-b/myrepo/api:v1',
-        project_id: 'myproject-a',
-        region: 'asia-northeast1',
-        workload_identity_provider:
-          'projects/123456789/locations/global/workloadIdentityPools/github/providers/my-repo',
-        service_account: 'deployer@myproject-a.iam.gserviceaccount.com',
-        service_agent_access: 'grant',
-        dry_run: 'TRUE',
-        no_traffic: 'True',
-        wait: 'false',
-        pr_comment: 'true',
-        env_vars: 'A=1,B=x\\,y\nC=\nD=a=b',
-        env_vars_update_strategy: 'overwrite',
-        secrets_update_strategy: 'overwrite',
-        secrets: 'API_KEY=api-key:3\n/secrets/db/password=projects/other-proj/secrets/db',
-        labels: 'team=payments, env=prod',
-        runtime_service_account: 'runtime@myproject-a.iam.gserviceaccount.com',
-        metadata: fixture('service.yaml'),
-        tag: 'pr-42',
-        wait_timeout: '1h30m',
-        iam_propagation_timeout: '90',
-        github_token: 'ghs_token',
-        universe: 'googleapis.com'
-      })
+      fakeSource(
+        {
+          service: 'api',
+          image: 'asia-northeast1-docker.pkg.dev/myproject-b/myrepo/api:v1',
+          project_id: 'myproject-a',
+          region: 'asia-northeast1',
+          workload_identity_provider:
+            'projects/123456789/locations/global/workloadIdentityPools/github/providers/my-repo',
+          service_account: 'deployer@myproject-a.iam.gserviceaccount.com',
+          service_agent_access: 'grant',
+          dry_run: 'TRUE',
+          no_traffic: 'True',
+          wait: 'false',
+          pr_comment: 'true',
+          env_vars: 'A=1,B=x\\,y\nC=\nD=a=b',
+          env_vars_update_strategy: 'overwrite',
+          secrets_update_strategy: 'overwrite',
+          secrets: 'API_KEY=api-key:3\n/secrets/db/password=projects/other-proj/secrets/db',
+          labels: 'team=payments, env=prod',
+          runtime_service_account: 'runtime@myproject-a.iam.gserviceaccount.com',
+          metadata: fixture('service.yaml'),
+          tag: 'pr-42',
+          wait_timeout: '1h30m',
+          iam_propagation_timeout: '90',
+          github_token: 'ghs_token',
+          universe: 'googleapis.com',
+          container: 'api',
+          suffix: 'pr-42',
+          timeout: '10m5s',
+          revision_traffic: 'LATEST=100'
+        },
+        { GITHUB_SHA: 'ABCDEF0123456789abcdef0123456789abcdef01' }
+      )
     )
     expect(config).toEqual({
       target: { kind: 'service', name: 'api' },
@@ -92,30 +99,46 @@ describe('readConfig', () => {
       },
       projectId: 'myproject-a',
       projectIdSource: 'input',
-      region: 'asia-northeast1',
+      regions: ['asia-northeast1'],
       workloadIdentityProvider:
         'projects/123456789/locations/global/workloadIdentityPools/github/providers/my-repo',
       serviceAccount: 'deployer@myproject-a.iam.gserviceaccount.com',
       serviceAgentAccess: 'grant',
       dryRun: true,
-      envVars: new Map([
-        ['A', '1'],
-        ['B', 'x,y'],
-        ['C', ''],
-        ['D', 'a=b']
-      ]),
-      envVarsUpdateStrategy: 'overwrite',
-      secrets: new Map([
-        ['API_KEY', { secret: 'api-key', version: '3' }],
-        ['/secrets/db/password', { secret: 'projects/other-proj/secrets/db', version: 'latest' }]
-      ]),
-      secretsUpdateStrategy: 'overwrite',
-      labels: new Map([
-        ['team', 'payments'],
-        ['env', 'prod']
+      container: 'api',
+      env: {
+        strategy: 'overwrite',
+        values: new Map([
+          ['A', '1'],
+          ['B', 'x,y'],
+          ['C', ''],
+          ['D', 'a=b']
+        ]),
+        remove: []
+      },
+      secrets: {
+        strategy: 'overwrite',
+        values: new Map([
+          ['API_KEY', { secret: 'api-key', version: '3' }],
+          ['/secrets/db/password', { secret: 'projects/other-proj/secrets/db', version: 'latest' }]
+        ]),
+        remove: []
+      },
+      labels: {
+        strategy: 'merge',
+        values: new Map([
+          ['team', 'payments'],
+          ['env', 'prod']
+        ]),
+        remove: []
+      },
+      defaultLabels: new Map([
+        ['managed-by', 'cloud-run-deploy-action'],
+        ['commit-sha', 'abcdef0123456789abcdef0123456789abcdef01']
       ]),
       runtimeServiceAccount: 'runtime@myproject-a.iam.gserviceaccount.com',
       metadata: {
+        dialect: 'v2',
         path: fixture('service.yaml'),
         resource: {
           labels: { team: 'payments' },
@@ -133,8 +156,13 @@ describe('readConfig', () => {
           traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]
         }
       },
+      flags: undefined,
+      suffix: 'pr-42',
+      timeout: '605s',
       tag: 'pr-42',
       noTraffic: true,
+      revisionTraffic: [{ revision: 'LATEST', percent: 100 }],
+      tagTraffic: undefined,
       execute: false,
       wait: false,
       waitTimeoutMs: 5_400_000,
@@ -142,7 +170,8 @@ describe('readConfig', () => {
       prComment: true,
       githubToken: 'ghs_token',
       universe: 'googleapis.com',
-      endpoints: DEFAULT_ENDPOINTS
+      endpoints: DEFAULT_ENDPOINTS,
+      notices: []
     })
     expect(Object.isFrozen(config)).toBe(true)
     expect(Object.isFrozen(config.target)).toBe(true)
@@ -157,20 +186,25 @@ describe('readConfig', () => {
       image: expect.objectContaining({ raw: BASE['image'] }),
       projectId: 'my-project',
       projectIdSource: 'input',
-      region: 'us-central1',
+      regions: ['us-central1'],
       workloadIdentityProvider: undefined,
       serviceAccount: undefined,
       serviceAgentAccess: 'check',
       dryRun: false,
-      envVars: undefined,
-      envVarsUpdateStrategy: 'merge',
+      container: undefined,
+      env: undefined,
       secrets: undefined,
-      secretsUpdateStrategy: 'merge',
       labels: undefined,
+      defaultLabels: new Map([['managed-by', 'cloud-run-deploy-action']]),
       runtimeServiceAccount: undefined,
       metadata: undefined,
+      flags: undefined,
+      suffix: undefined,
+      timeout: undefined,
       tag: undefined,
       noTraffic: false,
+      revisionTraffic: undefined,
+      tagTraffic: undefined,
       execute: false,
       wait: true,
       waitTimeoutMs: 600_000,
@@ -178,7 +212,8 @@ describe('readConfig', () => {
       prComment: false,
       githubToken: '',
       universe: 'googleapis.com',
-      endpoints: DEFAULT_ENDPOINTS
+      endpoints: DEFAULT_ENDPOINTS,
+      notices: []
     })
   })
 
@@ -329,7 +364,9 @@ describe('readConfig', () => {
   test('accepts a well-formed region it does not know, for main to warn about', () => {
     expect(KNOWN_CLOUD_RUN_REGIONS.has('us-central1')).toBe(true)
     expect(KNOWN_CLOUD_RUN_REGIONS.has('mars-north1')).toBe(false)
-    expect(readConfig(fakeSource({ ...BASE, region: 'mars-north1' })).region).toBe('mars-north1')
+    expect(readConfig(fakeSource({ ...BASE, region: 'mars-north1' })).regions).toEqual([
+      'mars-north1'
+    ])
   })
 
   test('takes endpoint overrides from the environment', () => {
@@ -476,50 +513,6 @@ describe('readConfig rejects', () => {
       'execute',
       'this deploys the WorkerPool "pool"'
     ],
-    // env_vars
-    [
-      'an entry without =',
-      { ...BASE, env_vars: 'A=1\nsecretvalue' },
-      'env_vars',
-      'got "line 2: 11 characters, not shown"'
-    ],
-    [
-      'an empty key',
-      { ...BASE, env_vars: '=value' },
-      'env_vars',
-      'got "=…"; expected a KEY before "="'
-    ],
-    [
-      'a key with whitespace',
-      { ...BASE, env_vars: 'MY KEY=v' },
-      'env_vars',
-      'got "MY KEY=…"; expected a KEY without whitespace'
-    ],
-    [
-      'a duplicate key',
-      { ...BASE, env_vars: 'A=1,A=2' },
-      'env_vars',
-      'got "A=…"; expected each KEY at most once'
-    ],
-    [
-      'PORT',
-      { ...BASE, env_vars: 'PORT=8080' },
-      'env_vars',
-      'got "PORT=…"; expected a name other than PORT'
-    ],
-    ['K_SERVICE', { ...BASE, env_vars: 'K_SERVICE=x' }, 'env_vars', 'Cloud Run sets these itself'],
-    [
-      'CLOUD_RUN_TASK_INDEX',
-      { ...BASE, env_vars: 'CLOUD_RUN_TASK_INDEX=0' },
-      'env_vars',
-      'CLOUD_RUN_TASK_INDEX=…'
-    ],
-    [
-      'CLOUD_RUN_WORKER_POOL',
-      { ...BASE, env_vars: 'CLOUD_RUN_WORKER_POOL=x' },
-      'env_vars',
-      'Cloud Run sets'
-    ],
     // update strategies
     [
       'replace for env vars',
@@ -532,85 +525,6 @@ describe('readConfig rejects', () => {
       { ...BASE, secrets_update_strategy: 'Merge' },
       'secrets_update_strategy',
       'merge or overwrite'
-    ],
-    // secrets
-    ['a secret without =', { ...BASE, secrets: 'API_KEY' }, 'secrets', 'KEY=VALUE entries'],
-    ['a reserved secret key', { ...BASE, secrets: 'PORT=s' }, 'secrets', 'a name other than PORT'],
-    [
-      'a relative mount path',
-      { ...BASE, secrets: 'secrets/key=s' },
-      'secrets',
-      'an absolute file path'
-    ],
-    [
-      'a mount at the root',
-      { ...BASE, secrets: '/key=s' },
-      'secrets',
-      'a directory and a file name'
-    ],
-    ['a mount path with ..', { ...BASE, secrets: '/a/../b=s' }, 'secrets', 'absolute file path'],
-    [
-      'a mount path ending with /',
-      { ...BASE, secrets: '/a/b/=s' },
-      'secrets',
-      'absolute file path'
-    ],
-    [
-      'a bad secret version',
-      { ...BASE, secrets: 'K=s:v1' },
-      'secrets',
-      'got "K=s:v1"; expected KEY=SECRET[:VERSION]'
-    ],
-    [
-      'version 0',
-      { ...BASE, secrets: 'K=s:0' },
-      'secrets',
-      'VERSION being latest or a version number'
-    ],
-    ['an empty secret', { ...BASE, secrets: 'K=' }, 'secrets', 'KEY=SECRET[:VERSION]'],
-    ['a bad secret name', { ...BASE, secrets: 'K=my.secret' }, 'secrets', 'KEY=SECRET[:VERSION]'],
-    [
-      'a bad secret path',
-      { ...BASE, secrets: 'K=projects/p/secrets/s' },
-      'secrets',
-      'projects/PROJECT/secrets'
-    ],
-    [
-      'a secret path without a name',
-      { ...BASE, secrets: 'K=projects/my-project/s' },
-      'secrets',
-      'KEY=SECRET'
-    ],
-    // labels
-    [
-      'an upper-case label key',
-      { ...BASE, labels: 'Team=x' },
-      'labels',
-      'got "Team=x"; expected label keys'
-    ],
-    [
-      'a label key with a dot',
-      { ...BASE, labels: 'run.googleapis.com/x=y' },
-      'labels',
-      'label keys'
-    ],
-    [
-      'a label key starting with a digit',
-      { ...BASE, labels: '1team=x' },
-      'labels',
-      'starting with a letter'
-    ],
-    [
-      'an upper-case label value',
-      { ...BASE, labels: 'team=Payments' },
-      'labels',
-      'got "team=Payments"; expected label values'
-    ],
-    [
-      'a 64-character label value',
-      { ...BASE, labels: `team=${'a'.repeat(64)}` },
-      'labels',
-      'at most 63'
     ],
     // runtime_service_account
     [
@@ -637,12 +551,6 @@ describe('readConfig rejects', () => {
       { ...BASE, metadata: fixture('list.yaml') },
       'metadata',
       'a YAML or JSON object'
-    ],
-    [
-      'a Knative v1 manifest',
-      { ...BASE, metadata: fixture('knative-v1.yaml') },
-      'metadata',
-      'a Cloud Run Admin API v2 resource with v2 field names'
     ],
     [
       'a Job for a service',
@@ -760,9 +668,198 @@ describe('readConfig rejects', () => {
   })
 
   test('an env var value never appears in an error', () => {
-    const error = errorOf({ ...BASE, env_vars: 'PASSWORD=hunter2,PORT=8080\nhunter3' })
-    expect(error.message).not.toMatch(/hunter/)
-    const missingEquals = errorOf({ ...BASE, env_vars: 'hunter2' })
-    expect(missingEquals.message).not.toMatch(/hunter/)
+    for (const env_vars of [
+      'PASSWORD=hunter2,PORT=8080\nhunter3',
+      'hunter2',
+      'PASSWORD=hunt,er2',
+      'A=1,=hunter2'
+    ]) {
+      expect(entryErrorOf({ ...BASE, env_vars }).message).not.toMatch(/hunt|er2/)
+    }
+  })
+})
+
+/** The entry errors of KEY=VALUE inputs: the input, the entry's position and key, never a value. */
+function entryErrorOf(inputs: Inputs): InputEntryError {
+  try {
+    readConfig(fakeSource(inputs))
+  } catch (error) {
+    if (error instanceof InputEntryError) return error
+    throw error
+  }
+  throw new Error('readConfig accepted the inputs')
+}
+
+describe('readConfig rejects an entry of a list input', () => {
+  test.each<[string, Inputs, string]>([
+    [
+      'an entry without =',
+      { ...BASE, env_vars: 'A=1\nsecretvalue' },
+      'Input env_vars: entry 2: expected KEY=VALUE'
+    ],
+    [
+      'an empty key',
+      { ...BASE, env_vars: '=value' },
+      'Input env_vars: entry 1: expected a KEY before "="'
+    ],
+    [
+      'a key with whitespace',
+      { ...BASE, env_vars: 'MY KEY=v' },
+      'Input env_vars: entry 1: expected a variable name'
+    ],
+    [
+      'PORT',
+      { ...BASE, env_vars: 'A=1,PORT=8080' },
+      'Input env_vars: entry 2 (PORT): expected a name other than PORT'
+    ],
+    ['K_SERVICE', { ...BASE, env_vars: 'K_SERVICE=x' }, 'Cloud Run sets these itself'],
+    ['CLOUD_RUN_WORKER_POOL', { ...BASE, env_vars: 'CLOUD_RUN_WORKER_POOL=x' }, 'Cloud Run sets'],
+    [
+      'a secret without =',
+      { ...BASE, secrets: 'API_KEY' },
+      'Input secrets: entry 1: expected KEY=VALUE'
+    ],
+    [
+      'a reserved secret key',
+      { ...BASE, secrets: 'PORT=s' },
+      'entry 1 (PORT): expected a name other than PORT'
+    ],
+    ['a relative mount path', { ...BASE, secrets: 'secrets/key=s' }, 'an absolute file path'],
+    ['a mount at the root', { ...BASE, secrets: '/key=s' }, 'a directory and a file name'],
+    ['a mount path with ..', { ...BASE, secrets: '/a/../b=s' }, 'absolute file path'],
+    ['a mount path ending with /', { ...BASE, secrets: '/a/b/=s' }, 'absolute file path'],
+    [
+      'version 0',
+      { ...BASE, secrets: 'K=s:0' },
+      'Input secrets: entry 1 (K): expected a secret reference'
+    ],
+    ['an empty secret', { ...BASE, secrets: 'K=' }, 'entry 1 (K)'],
+    ['a bad secret name', { ...BASE, secrets: 'K=my.secret' }, 'SECRET is 1 to 255 letters'],
+    [
+      'a secret path without a name',
+      { ...BASE, secrets: 'K=projects/my-project/s' },
+      'entry 1 (K)'
+    ],
+    [
+      'an upper-case label key',
+      { ...BASE, labels: 'Team=x' },
+      'Input labels: entry 1 (Team): expected label keys'
+    ],
+    ['a label key with a dot', { ...BASE, labels: 'run.googleapis.com/x=y' }, 'label keys'],
+    ['a label key starting with a digit', { ...BASE, labels: '1team=x' }, 'starting with a letter'],
+    [
+      'an upper-case label value',
+      { ...BASE, labels: 'team=Payments' },
+      'Input labels: entry 1 (team): expected label values'
+    ],
+    ['a 64-character label value', { ...BASE, labels: `team=${'a'.repeat(64)}` }, 'at most 63']
+  ])('%s', (_, inputs, message) => {
+    const error = entryErrorOf(inputs)
+    expect(error.message).toContain(message)
+    expect(error.message).not.toContain('\n')
+  })
+
+  test.each<[string, Inputs, string, RegExp]>([
+    [
+      'a duplicate key keeps the last value, as deploy-cloudrun',
+      { ...BASE, env_vars: 'A=1,A=2' },
+      'A',
+      /^2$/
+    ],
+    ['a version alias', { ...BASE, secrets: 'K=s:prod' }, 'K', /^prod$/]
+  ])('accepts %s', (_, inputs, key, value) => {
+    const config = readConfig(fakeSource(inputs))
+    const got = config.env?.values.get(key) ?? config.secrets?.values.get(key)?.version
+    expect(got).toMatch(value)
+  })
+})
+
+describe('readConfig, deploy-cloudrun compatibility', () => {
+  test('a Knative v1 manifest is converted to the v2 resource', () => {
+    const config = readConfig(fakeSource({ ...BASE, metadata: fixture('knative-v1.yaml') }))
+    expect(config.metadata?.dialect).toBe('knative')
+    expect(config.metadata?.resource).toMatchObject({
+      template: { containers: [{ image: 'us-docker.pkg.dev/my-project/repo/api' }] }
+    })
+  })
+
+  test.each<[string, Inputs, Partial<Record<string, unknown>>]>([
+    [
+      'several regions',
+      { region: 'us-central1, europe-west1,asia-northeast1' },
+      { regions: ['us-central1', 'europe-west1', 'asia-northeast1'] }
+    ],
+    ['a timeout in seconds', { timeout: '300' }, { timeout: '300s' }],
+    ['tag_traffic', { tag_traffic: 'canary=10' }, { tagTraffic: [{ tag: 'canary', percent: 10 }] }],
+    [
+      '--to-latest',
+      { update_traffic_flags: '--to-latest' },
+      { revisionTraffic: [{ revision: 'LATEST', percent: 100 }] }
+    ],
+    ['no default labels', { skip_default_labels: 'true' }, { defaultLabels: new Map() }],
+    [
+      'gcloud_version, ignored with a notice',
+      { gcloud_version: '500.0.0' },
+      { notices: [expect.stringContaining('gcloud_version is ignored')] }
+    ]
+  ])('%s', (_, inputs, expected) => {
+    expect(readConfig(fakeSource({ ...BASE, ...inputs }))).toMatchObject(expected)
+  })
+
+  test('flags: values, dedicated inputs and extra permissions', () => {
+    const config = readConfig(
+      fakeSource({
+        ...BASE,
+        flags: '--memory=1Gi --set-env-vars=A=1 --allow-unauthenticated --revision-suffix=v2'
+      })
+    )
+    expect(config.env).toEqual({ strategy: 'overwrite', values: new Map([['A', '1']]), remove: [] })
+    expect(config.suffix).toBe('v2')
+    expect(config.flags?.allowUnauthenticated).toBe(true)
+    expect(config.flags?.permissions).toContain('run.services.setIamPolicy')
+    expect(config.flags?.fields).toContainEqual(
+      expect.objectContaining({
+        scope: 'container',
+        path: ['resources', 'limits', 'memory'],
+        value: '1Gi'
+      })
+    )
+  })
+
+  test.each<[string, Inputs, RegExp]>([
+    [
+      'a flag that repeats an input',
+      { flags: '--set-env-vars=A=1', env_vars: 'B=2' },
+      /--set-env-vars repeats the input env_vars/
+    ],
+    ['--tag and tag', { flags: '--tag=x', tag: 'y' }, /--tag repeats the input tag/],
+    ['source', { source: '.' }, /Input source: .*Build and push it first/],
+    [
+      'revision_traffic and tag_traffic',
+      { revision_traffic: 'LATEST=100', tag_traffic: 'a=1' },
+      /one of the two/
+    ],
+    ['traffic over 100', { revision_traffic: 'a=60,b=50' }, /at most 100, not 110/],
+    [
+      'update_traffic_flags and revision_traffic',
+      { update_traffic_flags: '--to-latest', revision_traffic: 'LATEST=100' },
+      /repeats the input revision_traffic/
+    ],
+    [
+      'a tag-management traffic flag',
+      { update_traffic_flags: '--set-tags=a=b' },
+      /entry 1 \(--set-tags\)/
+    ],
+    [
+      'a timeout for a job',
+      { service: '', job: 'j', timeout: '1m' },
+      /task timeout is flags: --task-timeout/
+    ],
+    ['a suffix for a job', { service: '', job: 'j', suffix: 'v1' }, /a job has no revisions/],
+    ['a repeated region', { region: 'us-central1,us-central1' }, /us-central1 repeats/],
+    ['an unsupported flag', { flags: '--mesh=x' }, /--mesh/]
+  ])('refuses %s', (_, inputs, message) => {
+    expect(() => readConfig(fakeSource({ ...BASE, ...inputs }))).toThrow(ActionError)
+    expect(() => readConfig(fakeSource({ ...BASE, ...inputs }))).toThrow(message)
   })
 })

@@ -9,6 +9,7 @@ import type { Gcp } from '../google/gcp.js'
 import { toGoogleCallError } from '../google/errors.js'
 import { PERMISSIONS, RUN_PERMISSIONS } from '../iam/permissions.js'
 import type { DeployPlan } from '../plan.js'
+import type { RegionCheck } from './index.js'
 import { projectGrant, repositoryGrant, serviceAccountGrant } from '../report/fixes.js'
 
 export interface DeployerContext {
@@ -17,17 +18,22 @@ export interface DeployerContext {
   readonly plan: DeployPlan
   /** The IAM member to name in fixes; undefined when the credentials do not say. */
   readonly principal: string | undefined
-  readonly resourceExists: boolean | undefined
-  readonly runtimeServiceAccount: string
+  /** Each region's resource: whether it exists, and the account it will run as. */
+  readonly regions: readonly RegionCheck[]
 }
 
 const DEPLOYER_FALLBACK = 'PRINCIPAL'
 
 export async function checkDeployer(ctx: DeployerContext): Promise<Finding[]> {
+  // Cloud Run checks the deployer's read of every container's image, once per repository.
+  const repositories = [
+    ...new Set(ctx.plan.images.flatMap(image => (image.repository ? [image.repository] : [])))
+  ]
+  const accounts = [...new Set(ctx.regions.map(r => r.runtimeServiceAccount))]
   const results = await Promise.all([
     checkRunPermissions(ctx),
-    checkActAs(ctx),
-    ctx.plan.repository ? checkImageRead(ctx, ctx.plan.repository) : []
+    ...accounts.map(account => checkActAs(ctx, account)),
+    ...repositories.map((repository, i) => checkImageRead(ctx, repository, i === 0))
   ])
   return results.flat()
 }
@@ -67,41 +73,65 @@ async function tested(
 async function checkRunPermissions(ctx: DeployerContext): Promise<Finding[]> {
   const { config, plan } = ctx
   const perms = RUN_PERMISSIONS[config.target.kind]
-  const needed: string[] = [perms.get, ctx.resourceExists === false ? perms.create : perms.update]
-  if (ctx.resourceExists === undefined) needed.push(perms.create)
-  if (config.target.kind === 'job' && config.execute) needed.push(RUN_PERMISSIONS.job.run)
+  const existing = ctx.regions.filter(r => r.exists === true)
+  const anyMissing = ctx.regions.some(r => r.exists === false)
+  const anyUnreadable = ctx.regions.some(r => r.exists === undefined)
+  const needed = new Set<string>([perms.get])
+  if (existing.length || anyUnreadable) needed.add(perms.update)
+  if (anyMissing || anyUnreadable) needed.add(perms.create)
+  if (config.target.kind === 'job' && config.execute) needed.add(RUN_PERMISSIONS.job.run)
+  // What the flags add, e.g. run.services.setIamPolicy for --allow-unauthenticated.
+  for (const permission of config.flags?.permissions ?? []) needed.add(permission)
   const project = plan.target.projectId
   const onProject = await tested('cloudresourcemanager.projects.testIamPermissions', () =>
-    ctx.gcp.testProjectPermissions(project, needed)
+    ctx.gcp.testProjectPermissions(project, [...needed])
   )
-  // For a live resource, what the project does not grant may be granted on the resource itself.
-  const notOnProject = needed.filter(p => onProject.held && !onProject.held.has(p))
-  const onResource =
-    ctx.resourceExists && notOnProject.length
-      ? await tested(`run.${config.target.kind}.testIamPermissions`, () =>
-          ctx.gcp.testRunResourcePermissions(config.target.kind, plan.resourceName, notOnProject)
+  // For a live resource, what the project does not grant may be granted on the resource itself: then it
+  // must be granted on every region's resource that needs it.
+  const notOnProject = [...needed].filter(p => onProject.held && !onProject.held.has(p))
+  const onResources =
+    existing.length && notOnProject.length
+      ? await Promise.all(
+          existing.map(r =>
+            tested(`run.${config.target.kind}.testIamPermissions`, () =>
+              ctx.gcp.testRunResourcePermissions(config.target.kind, r.resourceName, notOnProject)
+            )
+          )
         )
-      : undefined
+      : []
   const member = ctx.principal ?? DEPLOYER_FALLBACK
-  return needed.map(permission => {
-    const where = onResource?.held?.has(permission) ? plan.resourceName : `projects/${project}`
-    const held = Boolean(onProject.held?.has(permission) || onResource?.held?.has(permission))
+  const resources = existing.map(r => r.resourceName).join(', ')
+  return [...needed].map(permission => {
+    // create is asked of the project: a resource that does not exist yet has no policy of its own.
+    const onEveryResource =
+      permission !== perms.create &&
+      onResources.length > 0 &&
+      onResources.every(r => r.held?.has(permission))
+    const held = Boolean(onProject.held?.has(permission) || onEveryResource)
+    const where =
+      !onProject.held?.has(permission) && onEveryResource ? resources : `projects/${project}`
     return finding(
       ctx,
       permission,
       where,
       onProject.held ? held : undefined,
-      projectGrant(project, member, 'roles/run.developer'),
+      projectGrant(project, member, roleFor(permission)),
       onProject.error ??
         (held
           ? `Held on ${where}.`
-          : `Not held on projects/${project}${ctx.resourceExists ? ` nor on ${plan.resourceName}` : ''}; roles/run.developer grants it.`)
+          : `Not held on projects/${project}${existing.length ? ` nor on ${resources}` : ''}; ${roleFor(permission)} grants it.`)
     )
   })
 }
 
-async function checkActAs(ctx: DeployerContext): Promise<Finding[]> {
-  const email = ctx.runtimeServiceAccount
+/** The least role that grants a run.* permission this action asks for. */
+function roleFor(permission: string): string {
+  return /\.(setIamPolicy|getIamPolicy)$/.test(permission)
+    ? 'roles/run.admin'
+    : 'roles/run.developer'
+}
+
+async function checkActAs(ctx: DeployerContext, email: string): Promise<Finding[]> {
   const result = await tested('iam.serviceAccounts.testIamPermissions', () =>
     ctx.gcp.testServiceAccountPermissions(email, [PERMISSIONS.actAs])
   )
@@ -127,7 +157,11 @@ async function checkActAs(ctx: DeployerContext): Promise<Finding[]> {
   ]
 }
 
-async function checkImageRead(ctx: DeployerContext, repository: string): Promise<Finding[]> {
+async function checkImageRead(
+  ctx: DeployerContext,
+  repository: string,
+  main: boolean
+): Promise<Finding[]> {
   const result = await tested('artifactregistry.repositories.testIamPermissions', () =>
     ctx.gcp.testRepositoryPermissions(repository, REPOSITORY_PERMISSIONS)
   )
@@ -148,7 +182,7 @@ async function checkImageRead(ctx: DeployerContext, repository: string): Promise
           : 'Cloud Run refuses a deploy whose deployer cannot read the image.')
     )
   ]
-  if (ctx.config.serviceAgentAccess === 'grant' && ctx.plan.crossProject) {
+  if (main && ctx.config.serviceAgentAccess === 'grant' && ctx.plan.images[0]?.crossProject) {
     findings.push(
       finding(
         ctx,

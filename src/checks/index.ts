@@ -9,7 +9,7 @@ import { isDenied } from '../google/gcp.js'
 import { toGoogleCallError } from '../google/errors.js'
 import { grantRepositoryRole } from '../iam/grant.js'
 import { PERMISSIONS } from '../iam/permissions.js'
-import type { DeployPlan } from '../plan.js'
+import type { DeployPlan, ImagePlan } from '../plan.js'
 import { repositoryGrant } from '../report/fixes.js'
 import type { ServiceAgentAccess } from '../report/report.js'
 import { checkDeployer, REPOSITORY_PERMISSIONS } from './deployer.js'
@@ -28,27 +28,41 @@ export interface GrantRecord {
   readonly by: string
   readonly result: 'granted' | 'present' | 'would-grant'
   readonly attempts: number
+  /** The repository policy's etag before and after the write (granted only). */
+  readonly etags?: { readonly before: string; readonly after: string }
 }
 
 export interface CheckOutcome {
   readonly findings: readonly Finding[]
   readonly serviceAgentAccess: ServiceAgentAccess
   readonly serviceAgentNote: string | undefined
+  /** The main image's digest, resolved through Artifact Registry. */
   readonly imageDigest: string | undefined
-  /** The live resource, or undefined when it does not exist (or could not be read). */
-  readonly existing: RunResource | undefined
-  readonly runtimeServiceAccount: string
   readonly grant: GrantRecord | undefined
+  /** Why the grant failed, when it failed for another reason than a denial (an outage, a policy limit). */
+  readonly grantFailure?: string
+}
+
+/** A region's resource as the checks see it: read before any check, with what the deploy will send. */
+export interface RegionCheck {
+  readonly region: string
+  readonly resourceName: string
+  /** undefined when the deployer may not read it (reported by checkDeployer). */
+  readonly exists: boolean | undefined
+  /** The identity the deployed resource runs as, from the inputs, the file or the live resource. */
+  readonly runtimeServiceAccount: string
 }
 
 /** Starts the calls that do not need the target project's number, while that number is fetched. */
 export function prefetch(
   gcp: Gcp,
   config: Config,
-  resourceName: string,
+  resourceNames: readonly string[],
   repository: string | undefined
 ) {
-  const started: Promise<unknown>[] = [gcp.runResource(config.target.kind, resourceName)]
+  const started: Promise<unknown>[] = resourceNames.map(name =>
+    gcp.runResource(config.target.kind, name)
+  )
   if (repository) {
     started.push(gcp.repository(repository), gcp.repositoryPolicy(repository))
     started.push(gcp.testRepositoryPermissions(repository, REPOSITORY_PERMISSIONS))
@@ -58,76 +72,14 @@ export function prefetch(
   for (const p of started) p.catch(() => undefined)
 }
 
-function templateServiceAccount(resource: RunResource | undefined): string | undefined {
-  const template = resource?.template as
-    { serviceAccount?: string | null; template?: { serviceAccount?: string | null } } | undefined
-  return template?.serviceAccount ?? template?.template?.serviceAccount ?? undefined
-}
-
-export async function runChecks(
+/** The live resource of one region; `exists` is undefined when the deployer may not read it. */
+export async function readExisting(
   gcp: Gcp,
   config: Config,
-  plan: DeployPlan,
-  principal: string | undefined
-): Promise<CheckOutcome> {
-  const existing = await readExisting(gcp, config, plan)
-  const runtimeServiceAccount =
-    config.runtimeServiceAccount ??
-    templateServiceAccount(config.metadata?.resource as RunResource | undefined) ??
-    templateServiceAccount(existing.resource) ??
-    `${plan.target.projectNumber}-compute@developer.gserviceaccount.com`
-
-  const [deployer, image, agent] = await Promise.all([
-    checkDeployer({
-      gcp,
-      config,
-      plan,
-      principal,
-      resourceExists: existing.exists,
-      runtimeServiceAccount
-    }),
-    plan.repository ? checkImage(gcp, config.image, plan.repository) : undefined,
-    checkServiceAgent(gcp, config, plan)
-  ])
-
-  const findings: Finding[] = [...agent.findings, ...deployer]
-  if (image) findings.push(image.finding)
-  if (config.image.kind === 'other') findings.push(unsupportedRegistry(config))
-
-  // The deployer's setIamPolicy matters only when there is something to grant.
-  // Only Cloud Run's agent on the image's repository is the action's to grant (not a virtual upstream).
-  const agentFinding = agent.findings.find(f => f.check === 'service-agent')
-  const needsGrant = agentFinding !== undefined && agentFinding.status !== 'ok'
-  const relevant = findings.filter(
-    f => needsGrant || f.permission !== PERMISSIONS.setRepositoryPolicy
-  )
-
-  let outcome: CheckOutcome = {
-    findings: relevant,
-    serviceAgentAccess: agent.access,
-    serviceAgentNote: agent.note,
-    imageDigest: image?.digest,
-    existing: existing.resource,
-    runtimeServiceAccount,
-    grant: undefined
-  }
-  // Granting makes sense only when the deploy can follow; with other permissions missing, it waits.
-  const blocked = relevant.some(
-    f =>
-      f.status === 'missing' &&
-      f.check !== 'service-agent' &&
-      f.permission !== PERMISSIONS.setRepositoryPolicy
-  )
-  if (config.serviceAgentAccess === 'grant' && needsGrant && plan.repository && !blocked) {
-    outcome = await grant(gcp, config, plan, principal, outcome)
-  }
-  return outcome
-}
-
-/** The live resource; `exists` is undefined when the deployer may not read it (reported by checkDeployer). */
-async function readExisting(gcp: Gcp, config: Config, plan: DeployPlan) {
+  resourceName: string
+): Promise<{ resource: RunResource | undefined; exists: boolean | undefined }> {
   try {
-    const resource = await gcp.runResource(config.target.kind, plan.resourceName)
+    const resource = await gcp.runResource(config.target.kind, resourceName)
     return { resource, exists: resource !== undefined }
   } catch (thrown) {
     if (!isDenied(thrown)) throw toGoogleCallError(`run.${config.target.kind}.get`, thrown)
@@ -135,12 +87,86 @@ async function readExisting(gcp: Gcp, config: Config, plan: DeployPlan) {
   }
 }
 
+export async function runChecks(
+  gcp: Gcp,
+  config: Config,
+  plan: DeployPlan,
+  regions: readonly RegionCheck[],
+  principal: string | undefined
+): Promise<CheckOutcome> {
+  const main = plan.images[0] as ImagePlan
+  const [deployer, images, agents] = await Promise.all([
+    checkDeployer({ gcp, config, plan, principal, regions }),
+    Promise.all(
+      plan.images.map(image =>
+        image.repository ? checkImage(gcp, image, image.repository) : undefined
+      )
+    ),
+    Promise.all(plan.images.map(image => checkServiceAgent(gcp, config, plan, image)))
+  ])
+
+  const findings: Finding[] = [...agents.flatMap(a => a.findings), ...deployer]
+  for (const image of images) if (image) findings.push(image.finding)
+  if (config.image.kind === 'other') findings.push(unsupportedRegistry(config))
+
+  // The deployer's setIamPolicy matters only when there is something to grant.
+  // Only Cloud Run's agent on the main image's repository is the action's to grant.
+  const mainAgent = agents[0]?.findings.find(f => f.check === 'service-agent')
+  const needsGrant = mainAgent !== undefined && mainAgent.status !== 'ok'
+  const relevant = findings.filter(
+    f => needsGrant || f.permission !== PERMISSIONS.setRepositoryPolicy
+  )
+  const access = worstAccess(agents.map(a => a.access))
+  let outcome: CheckOutcome = {
+    findings: relevant,
+    serviceAgentAccess: access,
+    serviceAgentNote: (agents.find(a => a.access === access) ?? agents[0])?.note,
+    imageDigest: images[0]?.digest,
+    grant: undefined
+  }
+  // Granting makes sense only when the deploy can follow; with other permissions missing, it waits.
+  const blocked = relevant.some(
+    f =>
+      f.status === 'missing' && f !== mainAgent && f.permission !== PERMISSIONS.setRepositoryPolicy
+  )
+  if (config.serviceAgentAccess === 'grant' && needsGrant && main.repository && !blocked) {
+    outcome = await grant(gcp, config, plan, main.repository, principal, outcome)
+  }
+  return outcome
+}
+
+const ACCESS_ORDER: readonly ServiceAgentAccess[] = [
+  'missing',
+  'unknown',
+  'granted',
+  'ok',
+  'skipped',
+  'not-needed'
+]
+
+/** The service_agent_access output over every image: the worst answer wins. */
+function worstAccess(answers: readonly ServiceAgentAccess[]): ServiceAgentAccess {
+  return ACCESS_ORDER.find(a => answers.includes(a)) ?? 'not-needed'
+}
+
+/** "the image X" for the main container; "the image X of container Y" for the others. */
+export function imageLabel(image: ImagePlan): string {
+  return image.main
+    ? `the image ${image.image.raw}`
+    : `the image ${image.image.raw} of container ${image.container ?? '(unnamed)'}`
+}
+
 async function checkServiceAgent(
   gcp: Gcp,
   config: Config,
-  plan: DeployPlan
+  plan: DeployPlan,
+  image: ImagePlan
 ): Promise<{ access: ServiceAgentAccess; note: string | undefined; findings: Finding[] }> {
-  if (!plan.repository) return { access: 'not-needed', note: plan.notNeededBecause, findings: [] }
+  const named = (findings: Finding[]) =>
+    image.main
+      ? findings
+      : findings.map(f => ({ ...f, detail: `${f.detail} (${imageLabel(image)})` }))
+  if (!image.repository) return { access: 'not-needed', note: image.notNeededBecause, findings: [] }
   if (config.serviceAgentAccess === 'skip') {
     return {
       access: 'skipped',
@@ -150,7 +176,7 @@ async function checkServiceAgent(
   }
   // A virtual repository reads its upstreams with Artifact Registry's own agent, even in the same
   // project; that agent is named by the repository project's number, fetched only for virtual ones.
-  const repositoryProject = plan.crossProject ? plan.imageProject : plan.target.projectId
+  const repositoryProject = image.crossProject ? image.imageProject : plan.target.projectId
   const repositoryNumber = () =>
     repositoryProject === plan.target.projectId
       ? Promise.resolve(plan.target.projectNumber)
@@ -158,30 +184,31 @@ async function checkServiceAgent(
           p => p.projectNumber ?? undefined,
           () => undefined
         )
-  const upstreams = readRepository(gcp, plan.repository).then(async ({ repository }) =>
-    repository?.mode === 'VIRTUAL_REPOSITORY'
-      ? checkVirtualUpstreams(gcp, repository, await repositoryNumber())
+  const repository = image.repository
+  const upstreams = readRepository(gcp, repository).then(async ({ repository: repo }) =>
+    repo?.mode === 'VIRTUAL_REPOSITORY'
+      ? checkVirtualUpstreams(gcp, repo, await repositoryNumber())
       : []
   )
-  if (plan.notNeededBecause !== undefined) {
-    const findings = await upstreams
+  if (image.notNeededBecause !== undefined) {
+    const findings = named(await upstreams)
     const access = accessOf(findings)
     // An upstream that Artifact Registry's agent may not read blocks the pull all the same: say so,
     // rather than only that Cloud Run's own agent needs nothing.
     const note = access
-      ? `${worst(findings)?.detail} (Cloud Run's service agent itself needs no grant: ${plan.notNeededBecause}.)`
-      : plan.notNeededBecause
+      ? `${worst(findings)?.detail} (Cloud Run's service agent itself needs no grant: ${image.notNeededBecause}.)`
+      : image.notNeededBecause
     return { access: access ?? 'not-needed', note, findings }
   }
   const member = `serviceAccount:${plan.serviceAgent}`
   const [finding, upstreamFindings] = await Promise.all([
-    checkPrincipalCanDownload(gcp, member, plan.repository, 'service-agent'),
+    checkPrincipalCanDownload(gcp, member, repository, 'service-agent'),
     upstreams
   ])
-  const findings = [finding, ...upstreamFindings]
+  const findings = named([finding, ...upstreamFindings])
   return {
     access: accessOf(findings) ?? 'ok',
-    note: (worst(findings) ?? finding).detail,
+    note: (worst(findings) ?? findings[0])?.detail,
     findings
   }
 }
@@ -201,27 +228,33 @@ async function grant(
   gcp: Gcp,
   config: Config,
   plan: DeployPlan,
+  repository: string,
   principal: string | undefined,
   outcome: CheckOutcome
 ): Promise<CheckOutcome> {
-  const repository = plan.repository as string
   const member = `serviceAccount:${plan.serviceAgent}`
   const by = principal ?? 'the deployer'
   const record = { repository, member, role: READER_ROLE, by }
-  const isAgentFinding = (f: Finding) => f.check === 'service-agent'
+  const isAgentFinding = (f: Finding) => f.check === 'service-agent' && f.resource === repository
   const adminFix = repositoryGrant(repository, member, READER_ROLE)
-  const refused = (why: string, permission: string = PERMISSIONS.setRepositoryPolicy) => {
+  const refused = (
+    why: string,
+    permission: string = PERMISSIONS.setRepositoryPolicy,
+    status: 'missing' | 'unknown' = 'missing'
+  ) => {
     const denied: Finding = {
       check: 'grant',
       kind: 'permission',
       principal: by,
       permission,
       resource: repository,
-      status: 'missing',
+      status,
       source: 'check',
       detail:
-        `${why} An administrator of ${repository} can run the fix instead, or give ${by} ` +
-        'roles/artifactregistry.admin on the repository so that service_agent_access: grant can.',
+        status === 'missing'
+          ? `${why} An administrator of ${repository} can run the fix instead, or give ${by} ` +
+            'roles/artifactregistry.admin on the repository so that service_agent_access: grant can.'
+          : `${why} Nothing was granted; rerun later, or let an administrator of ${repository} run the fix.`,
       fix: adminFix
     }
     return {
@@ -229,8 +262,9 @@ async function grant(
       findings: [
         ...outcome.findings.filter(f => f.permission !== PERMISSIONS.setRepositoryPolicy),
         denied
-      ]
+      ],
       // serviceAgentAccess stays as the check found it: a refused grant says nothing new about it.
+      ...(status === 'unknown' ? { grantFailure: why } : {})
     }
   }
   // testIamPermissions already said no: do not send a write that can only be refused.
@@ -260,28 +294,41 @@ async function grant(
     }
   }
   try {
-    const result = await grantRepositoryRole(gcp, repository, member, READER_ROLE)
+    const result = await grantRepositoryRole(gcp, repository, member, READER_ROLE, by)
     const detail =
       result.result === 'granted'
         ? `Granted ${READER_ROLE} on ${repository} to ${member}, as ${by}.`
         : `${member} already holds ${READER_ROLE} on ${repository}; nothing written.`
+    // Other images' repositories (sidecars) are not granted: their answers stand.
+    const others = outcome.findings.filter(f => f.check === 'service-agent' && !isAgentFinding(f))
+    const granted: ServiceAgentAccess = result.result === 'granted' ? 'granted' : 'ok'
     return {
       ...outcome,
       findings: outcome.findings.map(f =>
         isAgentFinding(f) ? { ...f, status: 'ok' as const, detail } : f
       ),
       // `granted` only when this run wrote the binding; one found already there is plainly `ok`.
-      serviceAgentAccess: result.result === 'granted' ? 'granted' : 'ok',
+      serviceAgentAccess: worstAccess([
+        granted,
+        ...others.map(f => (f.status === 'ok' ? granted : f.status))
+      ]),
       serviceAgentNote: detail,
-      grant: { ...record, result: result.result, attempts: result.attempts }
+      grant: { ...record, result: result.result, attempts: result.attempts, etags: result.etags }
     }
   } catch (thrown) {
+    // Whatever the reason (denied, the policy's 1,500-member limit, an outage), the grant did not happen:
+    // the run reports it in full, with the fix an administrator can apply by hand.
     const error = toGoogleCallError('artifactregistry.repositories.setIamPolicy', thrown)
-    if (!isDenied(thrown)) throw error
-    return refused(
-      `The grant was refused (${error.message}).`,
-      error.deniedPermission ?? PERMISSIONS.setRepositoryPolicy
-    )
+    return isDenied(thrown)
+      ? refused(
+          `The grant was refused (${error.message}).`,
+          error.deniedPermission ?? PERMISSIONS.setRepositoryPolicy
+        )
+      : refused(
+          `The grant failed: ${error.call}: ${error.status}: ${error.message}.`,
+          PERMISSIONS.setRepositoryPolicy,
+          'unknown'
+        )
   }
 }
 

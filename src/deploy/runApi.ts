@@ -74,15 +74,15 @@ export class RunApi {
 
   /**
    * A full replacement carrying the live etag, so a concurrent change is refused, not overwritten.
-   * Like the create, a PATCH whose answer was lost is not resent blindly: if the resource's etag moved
-   * and it now runs our images, the PATCH went through (undefined: the caller waits on the resource);
-   * if it moved to something else, that is someone else's change, reported as the 409 it would get.
+   * Like the create, a PATCH whose answer was lost is not resent blindly: the resource is read again, and
+   * the PATCH counts as applied only on evidence about the whole intended change (wasApplied); an etag
+   * that moved to anything else is someone else's change, reported as the 409 it would get.
    */
   async update(
     kind: ResourceKind,
     name: string,
     body: RunResource,
-    forceNewRevision = false
+    before: RunResource
   ): Promise<Operation | undefined> {
     const collection = this.#collection(kind)
     const call = `run.${kind}.patch`
@@ -91,14 +91,12 @@ export class RunApi {
       kind === 'service'
         ? (collection as run_v2.Resource$Projects$Locations$Services).patch({
             name,
-            requestBody: body,
-            forceNewRevision: forceNewRevision || undefined
+            requestBody: body
           })
         : kind === 'workerPool'
           ? (collection as run_v2.Resource$Projects$Locations$Workerpools).patch({
               name,
-              requestBody: body,
-              forceNewRevision: forceNewRevision || undefined
+              requestBody: body
             })
           : (collection as run_v2.Resource$Projects$Locations$Jobs).patch({
               name,
@@ -111,8 +109,8 @@ export class RunApi {
         const error = toGoogleCallError(call, thrown)
         if (!isRetryable(error) || attempt >= DEFAULT_RETRY_POLICY.maxAttempts) throw error
         const live = await this.get(kind, name)
-        if (live && live.etag !== body.etag) {
-          if (sameImages(live, body)) return undefined
+        if (live && live.etag !== before.etag) {
+          if (wasApplied(before, body, live)) return undefined
           throw toGoogleCallError(call, {
             response: {
               status: 409,
@@ -123,6 +121,23 @@ export class RunApi {
         await waitBeforeRetry(error, attempt, retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error))
       }
     }
+  }
+
+  /** A traffic-only update (services.patch with updateMask=traffic), guarded by the etag. */
+  async updateTraffic(
+    name: string,
+    traffic: run_v2.Schema$GoogleCloudRunV2TrafficTarget[],
+    etag: string | undefined
+  ): Promise<Operation> {
+    // Not retried blindly either: a lost answer is read back, and the traffic shows whether it landed.
+    return withRetry('run.service.patch', async () => {
+      const { data } = await this.#run.projects.locations.services.patch({
+        name,
+        updateMask: 'traffic',
+        requestBody: { traffic, ...(etag ? { etag } : {}) }
+      })
+      return data
+    })
   }
 
   operation(name: string): Promise<Operation> {
@@ -161,16 +176,41 @@ export class RunApi {
   }
 }
 
-/** The container images a resource runs (a job's live under template.template). */
-function images(resource: RunResource): string[] {
-  const template = resource.template as
-    | {
-        containers?: { image?: string | null }[]
-        template?: { containers?: { image?: string | null }[] }
-      }
-    | undefined
-  return (template?.containers ?? template?.template?.containers ?? []).map(c => c.image ?? '')
+/**
+ * Evidence that a PATCH whose answer was lost went through: exactly one write happened since the read
+ * (generation + 1), and what is there now is what was sent — for a service or worker pool, the template
+ * names the revision this deploy chose, a name no one else uses; for any kind, every field sent is read
+ * back with the same value (the server may add defaults, never change what was asked).
+ */
+export function wasApplied(before: RunResource, sent: RunResource, now: RunResource): boolean {
+  const nextGeneration = String(Number(before.generation ?? 0) + 1)
+  if (String(now.generation ?? '') !== nextGeneration) return false
+  const revision = (sent as { template?: { revision?: string | null } }).template?.revision
+  if (
+    revision &&
+    (now as { template?: { revision?: string | null } }).template?.revision !== revision
+  ) {
+    return false
+  }
+  const { etag: _etag, ...fields } = sent as Record<string, unknown>
+  return contains(now, fields)
 }
 
-const sameImages = (a: RunResource, b: RunResource) =>
-  JSON.stringify(images(a)) === JSON.stringify(images(b))
+/** Whether `whole` holds every value of `part`, objects compared key by key, lists item by item. */
+function contains(whole: unknown, part: unknown): boolean {
+  if (part === null || part === undefined) return true
+  if (Array.isArray(part)) {
+    return (
+      Array.isArray(whole) &&
+      whole.length === part.length &&
+      part.every((item, i) => contains(whole[i], item))
+    )
+  }
+  if (typeof part === 'object') {
+    if (typeof whole !== 'object' || whole === null || Array.isArray(whole)) return false
+    return Object.entries(part).every(([key, value]) =>
+      contains((whole as Record<string, unknown>)[key], value)
+    )
+  }
+  return whole === part
+}

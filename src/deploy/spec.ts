@@ -1,70 +1,70 @@
 /**
  * The desired resource, computed from the live one (or the metadata base spec) and the inputs. Pure.
- * An update changes only what the inputs ask for; every other field of the live resource — other env
- * vars, scaling, VPC access, probes, annotations, traffic — is carried over as it was.
+ * An update changes only what the inputs ask for; every other field of the live resource — other
+ * containers, other env vars and volumes, scaling, VPC access, probes, annotations, traffic percentages —
+ * is carried over as it was. Output-only fields never go back (src/deploy/fields.ts).
  */
 import type { run_v2 } from 'googleapis/build/src/apis/run/v2.js'
-import type { ResourceKind, SecretRef, UpdateStrategy } from '../config.js'
-import { ActionError } from '../errors.js'
+import type {
+  EntriesChange,
+  FlagsChange,
+  ResourceKind,
+  SecretRef,
+  TagAssignment,
+  TrafficAssignment
+} from '../config.js'
+import { applyCloudSql, applyFieldSettings } from '../dialects/flags.js'
+import {
+  mergeEnv,
+  mergeSecretVolumes,
+  selectContainer,
+  type Container,
+  type Pod
+} from './containers.js'
+import { withoutOutputOnly } from './fields.js'
+import { planTraffic, type TrafficTarget } from './traffic.js'
 
 type Service = run_v2.Schema$GoogleCloudRunV2Service
 type Job = run_v2.Schema$GoogleCloudRunV2Job
 type WorkerPool = run_v2.Schema$GoogleCloudRunV2WorkerPool
-type Container = run_v2.Schema$GoogleCloudRunV2Container
-type EnvVar = run_v2.Schema$GoogleCloudRunV2EnvVar
-type Volume = run_v2.Schema$GoogleCloudRunV2Volume
-type TrafficTarget = run_v2.Schema$GoogleCloudRunV2TrafficTarget
 export type RunResource = Service | Job | WorkerPool
 
 /** What the inputs ask to change. */
 export interface SpecChanges {
   readonly image: string
-  readonly envVars: ReadonlyMap<string, string> | undefined
-  readonly envVarsUpdateStrategy: UpdateStrategy
-  readonly secrets: ReadonlyMap<string, SecretRef> | undefined
-  readonly secretsUpdateStrategy: UpdateStrategy
-  readonly labels: ReadonlyMap<string, string> | undefined
+  readonly container: string | undefined
+  readonly env: EntriesChange<string> | undefined
+  readonly secrets: EntriesChange<SecretRef> | undefined
+  readonly labels: EntriesChange<string> | undefined
+  readonly defaultLabels: ReadonlyMap<string, string>
   readonly runtimeServiceAccount: string | undefined
+  /** A service's request timeout (`300s`). */
+  readonly timeout: string | undefined
+  readonly flags: FlagsChange | undefined
+  /** Where the resource lives: Cloud SQL's plain instance names are completed with them. */
+  readonly project: string
+  readonly region: string
   readonly tag: string | undefined
   readonly noTraffic: boolean
-  /** Name for the new revision; set when traffic must refer to it (tag, no_traffic). */
+  readonly revisionTraffic: readonly TrafficAssignment[] | undefined
+  readonly tagTraffic: readonly TagAssignment[] | undefined
+  /** The new revision's short name (services and worker pools): every deploy makes one. */
   readonly revisionName: string | undefined
   readonly client: { readonly name: string; readonly version: string }
 }
 
-/** The containers, volumes and service account live here: a revision or task template. */
-interface PodTemplate {
-  containers?: Container[]
-  volumes?: Volume[]
-  serviceAccount?: string | null
-  revision?: string | null
-  labels?: { [key: string]: string } | null
+export interface Desired {
+  /** The body of the create or update. */
+  readonly resource: RunResource
+  /** The container that received the image: its index in the pod's containers, and its name if any. */
+  readonly container: { readonly index: number; readonly name: string | undefined }
+  /** Traffic to send once the new revision is ready (src/deploy/traffic.ts); services only. */
+  readonly trafficAfterReady: TrafficTarget[] | undefined
+  /** The new revision's share of traffic when all is done; undefined for jobs and worker pools. */
+  readonly newRevisionPercent: number | undefined
+  /** The metadata file's fields that an input replaced, in words, for a warning. */
+  readonly overrides: readonly string[]
 }
-
-/** Fields the server sets; sending them back is pointless and, for some, an error. */
-const OUTPUT_ONLY = [
-  'uid',
-  'generation',
-  'createTime',
-  'updateTime',
-  'deleteTime',
-  'expireTime',
-  'creator',
-  'lastModifier',
-  'observedGeneration',
-  'terminalCondition',
-  'conditions',
-  'latestReadyRevision',
-  'latestCreatedRevision',
-  'trafficStatuses',
-  'uri',
-  'urls',
-  'reconciling',
-  'satisfiesPzs',
-  'executionCount',
-  'latestCreatedExecution',
-  'runningExecutionCount'
-] as const
 
 const clone = <T>(value: T): T => structuredClone(value)
 
@@ -83,151 +83,161 @@ function overlay<T extends { template?: object; etag?: string | null }>(
   return merged
 }
 
+/** The pod (containers, volumes, service account): a job's lives one level deeper. */
+function podOf(kind: ResourceKind, resource: RunResource): Pod {
+  if (kind === 'job') {
+    const job = resource as Job
+    job.template ??= {}
+    job.template.template ??= {}
+    return job.template.template as Pod
+  }
+  const withTemplate = resource as Service | WorkerPool
+  withTemplate.template ??= {}
+  return withTemplate.template as Pod
+}
+
+/** The labels of the resource and of its revisions (services, worker pools) or executions (jobs). */
+function applyLabels(
+  labels: Record<string, string> | null | undefined,
+  change: EntriesChange<string> | undefined,
+  defaults: ReadonlyMap<string, string>
+): Record<string, string> | undefined {
+  let result: Record<string, string> = change?.strategy === 'overwrite' ? {} : { ...labels }
+  for (const key of change?.remove ?? []) delete result[key]
+  result = {
+    ...result,
+    ...Object.fromEntries(defaults),
+    ...Object.fromEntries(change?.values ?? [])
+  }
+  return Object.keys(result).length ? result : undefined
+}
+
 export function desiredResource(
   kind: ResourceKind,
   live: RunResource | undefined,
   base: RunResource | undefined,
   changes: SpecChanges
-): RunResource {
-  const desired = overlay(live, base) as RunResource & Record<string, unknown>
-  for (const field of OUTPUT_ONLY) delete desired[field]
+): Desired {
+  let desired = withoutOutputOnly(
+    kind,
+    overlay(live, base) as Record<string, unknown>
+  ) as RunResource
+  const pod = podOf(kind, desired)
+  pod.containers = pod.containers?.length ? pod.containers : [{}]
+  const index = selectContainer(pod.containers, changes.container)
+  if (changes.flags?.fields.length) {
+    desired = applyFieldSettings(kind, desired, changes.flags.fields, index)
+  }
+  const target = podOf(kind, desired)
+  const containers = target.containers as Container[]
+  const container = containers[index] as Container
+  if (changes.container && !container.name) container.name = changes.container
+  container.image = changes.image
+  if (changes.runtimeServiceAccount) target.serviceAccount = changes.runtimeServiceAccount
+  const env = mergeEnv(container.env ?? [], changes.env, changes.secrets)
+  if (env.length) container.env = env
+  else delete container.env
+  mergeSecretVolumes(target, index, changes.secrets)
+  if (changes.flags?.cloudSql) {
+    const edited = applyCloudSql(target, container, changes.flags.cloudSql, {
+      project: changes.project,
+      region: changes.region
+    })
+    Object.assign(target, edited.pod)
+  }
+
   desired.client = changes.client.name
   desired.clientVersion = changes.client.version
-  if (changes.labels) desired.labels = { ...desired.labels, ...Object.fromEntries(changes.labels) }
-
-  if (kind === 'job') {
-    const job = desired as Job
-    job.template ??= {}
-    job.template.template ??= {}
-    applyToPod(job.template.template as PodTemplate, changes)
-  } else {
-    const withTemplate = desired as Service | WorkerPool
-    withTemplate.template ??= {}
-    const pod = withTemplate.template as PodTemplate
-    applyToPod(pod, changes)
-    // A revision name from an earlier deploy cannot be reused; without one, Cloud Run generates it.
-    pod.revision = changes.revisionName ?? null
-    if (!pod.revision) delete pod.revision
+  const labels = applyLabels(desired.labels, changes.labels, changes.defaultLabels)
+  if (labels) desired.labels = labels
+  else delete desired.labels
+  // gcloud copies the labels to the revision template, and to a job's execution template.
+  const template = (desired as { template?: { labels?: Record<string, string> | null } }).template
+  if (template) {
+    const templateLabels = applyLabels(template.labels, changes.labels, changes.defaultLabels)
+    if (templateLabels) template.labels = templateLabels
+    else delete template.labels
   }
-  if (kind === 'service') applyTraffic(desired as Service, live as Service | undefined, changes)
-  return desired
-}
 
-function applyToPod(pod: PodTemplate, changes: SpecChanges): void {
-  pod.containers = pod.containers?.length ? pod.containers : [{}]
-  const container = primaryContainer(pod.containers)
-  container.image = changes.image
-  if (changes.runtimeServiceAccount) pod.serviceAccount = changes.runtimeServiceAccount
-  container.env = mergeEnv(container.env ?? [], changes)
-  if (changes.secrets || changes.secretsUpdateStrategy === 'overwrite')
-    mergeSecretVolumes(pod, container, changes)
-  if (!container.env.length) delete container.env
-}
-
-/** The container that serves traffic (the one with a port), else the first: it gets the image. */
-function primaryContainer(containers: Container[]): Container {
-  return (containers.find(c => c.ports?.length) ?? containers[0]) as Container
-}
-
-const isSecretEnv = (e: EnvVar) => Boolean(e.valueSource)
-
-function mergeEnv(env: EnvVar[], changes: SpecChanges): EnvVar[] {
-  let result = [...env]
-  const envSecrets = [...(changes.secrets ?? [])].filter(([key]) => !key.startsWith('/'))
-  if (changes.envVars && changes.envVarsUpdateStrategy === 'overwrite') {
-    result = result.filter(isSecretEnv)
+  let trafficAfterReady: TrafficTarget[] | undefined
+  let newRevisionPercent: number | undefined
+  if (kind !== 'job') {
+    const revisionTemplate = (desired as Service | WorkerPool).template ?? {}
+    // A revision name from an earlier deploy cannot be reused; the file's own name stands if no suffix.
+    const fileName = (base as Service | undefined)?.template?.revision
+    revisionTemplate.revision = changes.revisionName ?? fileName ?? null
+    if (!revisionTemplate.revision) delete revisionTemplate.revision
   }
-  if (changes.secrets && changes.secretsUpdateStrategy === 'overwrite') {
-    result = result.filter(e => !isSecretEnv(e))
-  }
-  const upsert = (entry: EnvVar) => {
-    const index = result.findIndex(e => e.name === entry.name)
-    if (index >= 0) result[index] = entry
-    else result.push(entry)
-  }
-  for (const [name, value] of changes.envVars ?? []) upsert({ name, value })
-  for (const [name, ref] of envSecrets) {
-    upsert({ name, valueSource: { secretKeyRef: { secret: ref.secret, version: ref.version } } })
-  }
-  return result
-}
-
-/** `/etc/secrets/api/key` → a secret volume mounted at `/etc/secrets/api` with the file `key`. */
-function mergeSecretVolumes(pod: PodTemplate, container: Container, changes: SpecChanges): void {
-  const mounts = [...(changes.secrets ?? [])].filter(([key]) => key.startsWith('/'))
-  let volumes = pod.volumes ?? []
-  let volumeMounts = container.volumeMounts ?? []
-  if (changes.secretsUpdateStrategy === 'overwrite' && changes.secrets) {
-    const secretVolumes = new Set(volumes.filter(v => v.secret).map(v => v.name))
-    volumes = volumes.filter(v => !v.secret)
-    volumeMounts = volumeMounts.filter(m => !secretVolumes.has(m.name))
-  }
-  const byDirectory = new Map<
-    string,
-    { secret: string; items: { path: string; version: string }[] }
-  >()
-  for (const [path, ref] of mounts) {
-    const directory = path.slice(0, path.lastIndexOf('/')) || '/'
-    const file = path.slice(path.lastIndexOf('/') + 1)
-    const group = byDirectory.get(directory) ?? { secret: ref.secret, items: [] }
-    if (group.secret !== ref.secret) {
-      throw new ActionError(
-        `Input secrets: ${directory} would hold files from two secrets (${group.secret}, ${ref.secret}); ` +
-          'Cloud Run mounts one secret per directory.'
-      )
+  if (kind === 'service') {
+    const service = desired as Service
+    if (changes.timeout) (service.template ??= {}).timeout = changes.timeout
+    if (changes.flags?.allowUnauthenticated !== undefined) {
+      service.invokerIamDisabled = changes.flags.allowUnauthenticated
     }
-    group.items.push({ path: file, version: ref.version })
-    byDirectory.set(directory, group)
-  }
-  for (const [mountPath, { secret, items }] of byDirectory) {
-    const mounted = volumeMounts.find(m => m.mountPath === mountPath)
-    const name =
-      mounted?.name ??
-      `secret-${mountPath
-        .replace(/[^a-z0-9]+/gi, '-')
-        .replace(/^-|-$/g, '')
-        .toLowerCase()}`
-    const volume: Volume = { name, secret: { secret, items } }
-    const index = volumes.findIndex(v => v.name === name)
-    if (index >= 0) volumes[index] = volume
-    else volumes.push(volume)
-    if (!mounted) volumeMounts.push({ name, mountPath })
-  }
-  pod.volumes = volumes
-  container.volumeMounts = volumeMounts
-  if (!pod.volumes.length) delete pod.volumes
-  if (!container.volumeMounts.length) delete container.volumeMounts
-}
-
-/**
- * As `gcloud run deploy`: `no_traffic` pins what served before to the revision that served it, so the new
- * revision gets none; `tag` points a tag at the new revision. Otherwise traffic is left as it was.
- */
-function applyTraffic(service: Service, live: Service | undefined, changes: SpecChanges): void {
-  if (!changes.noTraffic && !changes.tag) return
-  let traffic: TrafficTarget[] = clone(live?.traffic ?? service.traffic ?? [])
-  if (!traffic.length) traffic = [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }]
-  if (changes.noTraffic) {
-    if (!live) {
-      throw new ActionError(
-        'Input no_traffic: a new service has no earlier revision to keep traffic on; deploy it once without no_traffic.'
-      )
-    }
-    const serving = live.latestReadyRevision?.split('/').pop()
-    traffic = traffic.map(t =>
-      t.type === 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST' || (!t.type && !t.revision)
-        ? { ...t, type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION', revision: serving }
-        : t
+    const plan = planTraffic(
+      (base as Service | undefined)?.traffic?.length
+        ? (base as Service).traffic
+        : (live as Service | undefined)?.traffic,
+      (live as Service | undefined)?.latestReadyRevision,
+      {
+        newRevision: service.template?.revision ?? '',
+        tag: changes.tag,
+        noTraffic: changes.noTraffic,
+        revisionTraffic: changes.revisionTraffic,
+        tagTraffic: changes.tagTraffic
+      }
     )
+    service.traffic = plan.traffic
+    trafficAfterReady = plan.afterReady
+    newRevisionPercent = plan.newRevisionPercent
   }
-  if (changes.tag && changes.revisionName) {
-    traffic = traffic.filter(t => t.tag !== changes.tag)
-    traffic.push({
-      type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION',
-      revision: changes.revisionName,
-      tag: changes.tag,
-      percent: 0
-    })
+  return {
+    resource: desired,
+    container: { index, name: container.name ?? undefined },
+    trafficAfterReady,
+    newRevisionPercent,
+    overrides: base ? overridden(kind, base, desired, index) : []
   }
-  service.traffic = traffic
+}
+
+/** Fields the metadata file set that the inputs changed: said in a warning, never silently. */
+function overridden(
+  kind: ResourceKind,
+  base: RunResource,
+  desired: RunResource,
+  index: number
+): string[] {
+  const basePod = podOf(kind, clone(base))
+  const finalPod = podOf(kind, clone(desired))
+  const prefix = kind === 'job' ? 'template.template' : 'template'
+  const baseContainer = basePod.containers?.[index]
+  const finalContainer = finalPod.containers?.[index]
+  const notes: string[] = []
+  const compare = (path: string, before: unknown, after: unknown) => {
+    if (
+      before !== undefined &&
+      before !== null &&
+      JSON.stringify(before) !== JSON.stringify(after)
+    ) {
+      notes.push(path)
+    }
+  }
+  compare(`${prefix}.containers[${index}].image`, baseContainer?.image, finalContainer?.image)
+  compare(`${prefix}.serviceAccount`, basePod.serviceAccount, finalPod.serviceAccount)
+  for (const variable of baseContainer?.env ?? []) {
+    const now = finalContainer?.env?.find(e => e.name === variable.name)
+    compare(`${prefix}.containers[${index}].env ${variable.name}`, variable, now)
+  }
+  for (const [key, value] of Object.entries(base.labels ?? {})) {
+    compare(`labels.${key}`, value, desired.labels?.[key])
+  }
+  if (kind === 'service') {
+    compare(
+      'template.timeout',
+      (base as Service).template?.timeout,
+      (desired as Service).template?.timeout
+    )
+    compare('traffic', (base as Service).traffic, (desired as Service).traffic)
+  }
+  return notes
 }

@@ -1208,11 +1208,6 @@ const isObject = (value: unknown): value is JsonObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** The container that receives the image: the one with a port (the ingress container), else the first. */
-function imageContainerIndex(containers: readonly Container[]): number {
-  const withPort = containers.findIndex(c => (c.ports?.length ?? 0) > 0)
-  return withPort >= 0 ? withPort : 0
-}
-
 /**
  * The object a scope names inside a resource; with `create`, missing templates and the container are made,
  * else a missing one is undefined. Execution exists for jobs only.
@@ -1221,7 +1216,8 @@ function scopeOf(
   kind: ResourceKind,
   resource: JsonObject,
   scope: FieldScope,
-  create: boolean
+  create: boolean,
+  containerIndex: number
 ): JsonObject | undefined {
   const child = (parent: JsonObject | undefined, key: string): JsonObject | undefined => {
     if (!parent) return undefined
@@ -1243,8 +1239,7 @@ function scopeOf(
     containers = [{}]
     revision.containers = containers
   }
-  const list = containers as Container[]
-  return list[imageContainerIndex(list)] as JsonObject
+  return (containers as Container[])[containerIndex] as JsonObject | undefined
 }
 
 function readPath(object: unknown, path: readonly string[]): unknown {
@@ -1288,13 +1283,14 @@ function writePath(object: JsonObject, path: readonly string[], value: unknown):
 /**
  * Applies field settings to a copy of a v2 Service, Job or WorkerPool (the input is not changed). A setting
  * creates the templates and the container it needs; clearing what is not there changes nothing. The
- * container is the one that receives the image (the one with a port, else the first). `onlyIfAbsent` is
- * judged on the resource as given.
+ * container is the one at `containerIndex`, the one that receives the image (src/deploy/containers.ts,
+ * selectContainer). `onlyIfAbsent` is judged on the resource as given.
  */
 export function applyFieldSettings<T extends RunResource>(
   kind: ResourceKind,
   resource: T,
-  settings: readonly FieldSetting[]
+  settings: readonly FieldSetting[],
+  containerIndex = 0
 ): T {
   const original = resource as JsonObject
   const copy = structuredClone(resource) as JsonObject
@@ -1303,10 +1299,10 @@ export function applyFieldSettings<T extends RunResource>(
       throw new ActionError(`${setting.flag}: a ${KIND_NAME[kind]} has no execution template.`)
     }
     if (setting.onlyIfAbsent) {
-      const before = scopeOf(kind, original, setting.scope, false)
+      const before = scopeOf(kind, original, setting.scope, false, containerIndex)
       if (readPath(before, setting.onlyIfAbsent) !== undefined) continue
     }
-    const target = scopeOf(kind, copy, setting.scope, setting.value !== undefined)
+    const target = scopeOf(kind, copy, setting.scope, setting.value !== undefined, containerIndex)
     if (target) writePath(target, setting.path, setting.value)
   }
   return copy as T
@@ -1407,4 +1403,56 @@ export function applyCloudSql<P extends CloudSqlPod>(
     changed.volumeMounts = [...mounts, { name, mountPath: CLOUD_SQL_MOUNT_PATH }]
   }
   return { pod: next, container: changed }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// update_traffic_flags
+
+/**
+ * deploy-cloudrun's `update_traffic_flags`, the flags it appends to `gcloud run services update-traffic`:
+ * the ones that say where traffic goes become revision_traffic / tag_traffic values (`--to-latest` is
+ * `LATEST=100`). Tag management (--set-tags, --update-tags, ...) has the `tag` input and revision_traffic
+ * instead, and is refused with that advice.
+ */
+export function translateTrafficFlags(raw: string): { revisions?: string; tags?: string } {
+  const input = 'update_traffic_flags'
+  const words = splitFlags(raw)
+  const result: { revisions?: string; tags?: string } = {}
+  for (let i = 0, position = 1; i < words.length; i++, position++) {
+    const word = words[i] ?? ''
+    const [name = '', inline] = word.split(/=(.*)/s)
+    const value = () => {
+      if (inline !== undefined) return inline
+      const next = words[i + 1]
+      if (next === undefined || next.startsWith('--')) {
+        throw new InputEntryError(input, position, name, `a value after ${name}`)
+      }
+      i++
+      return next
+    }
+    const set = (field: 'revisions' | 'tags', given: string) => {
+      if (result[field] !== undefined) {
+        throw new InputEntryError(
+          input,
+          position,
+          name,
+          'each of --to-latest, --to-revisions and --to-tags at most once'
+        )
+      }
+      result[field] = given
+    }
+    if (name === '--to-latest' && inline === undefined) set('revisions', 'LATEST=100')
+    else if (name === '--to-revisions') set('revisions', value())
+    else if (name === '--to-tags') set('tags', value())
+    else if (['--platform', '--quiet', '-q'].includes(name)) continue
+    else {
+      throw new InputEntryError(
+        input,
+        position,
+        /^--?[a-z][a-z0-9-]*$/.test(name) ? name : undefined,
+        '--to-latest, --to-revisions=REVISION=PERCENT,... or --to-tags=TAG=PERCENT,... (tags: the tag input)'
+      )
+    }
+  }
+  return result
 }

@@ -34,12 +34,25 @@ export type AccessVerdict =
   | { readonly status: 'missing' }
   | { readonly status: 'unknown'; readonly reasons: readonly string[] }
 
-/**
- * The members that stand for a principal in a policy. Group and domain members are not expanded: the
- * action cannot list a Google group's members, and Google's own service agents are not put in groups.
- */
+/** The members that certainly stand for a principal in a policy. */
 export function membersFor(principal: string): ReadonlySet<string> {
   return new Set([principal, 'allUsers', 'allAuthenticatedUsers'])
+}
+
+/**
+ * Members whose content the action cannot list, and that might hold the principal: a Google group, a
+ * domain, a principal set other than a workload or workforce identity pool's (those hold federated
+ * identities only, never a Google service account). They make an answer unknown, never missing.
+ */
+export function mightInclude(member: string, principal: string): boolean {
+  if (member === principal) return false
+  if (member.startsWith('group:') || member.startsWith('domain:')) return true
+  if (member.startsWith('principalSet://')) {
+    return !/^principalSet:\/\/iam\.googleapis\.com\/(?:projects\/[^/]+\/)?locations\/global\/(?:workloadIdentityPools|workforcePools)\//.test(
+      member
+    )
+  }
+  return false
 }
 
 /** The roles that matter for a principal: those bound to any of its members, anywhere in the chain. */
@@ -48,7 +61,8 @@ export function rolesBoundTo(principal: string, chain: readonly PolicyNode[]): S
   const roles = new Set<string>()
   for (const node of chain) {
     for (const binding of node.policy?.bindings ?? []) {
-      if (binding.role && binding.members?.some(m => members.has(m))) roles.add(binding.role)
+      const bound = binding.members?.some(m => members.has(m) || mightInclude(m, principal))
+      if (binding.role && bound) roles.add(binding.role)
     }
   }
   return roles
@@ -74,7 +88,8 @@ export function evaluateAccess(
     }
     for (const binding of node.policy.bindings ?? []) {
       const member = binding.members?.find(m => members.has(m))
-      if (!binding.role || !member) continue
+      const maybe = member ? undefined : binding.members?.find(m => mightInclude(m, principal))
+      if (!binding.role || (!member && !maybe)) continue
       const role = roles.get(binding.role)
       if (!role || !role.known) {
         reasons.push(
@@ -84,6 +99,13 @@ export function evaluateAccess(
         continue
       }
       if (!role.permissions.has(permission)) continue
+      if (!member) {
+        reasons.push(
+          `${binding.role} on ${node.resource} is granted to ${maybe}, which may include ${principal}; ` +
+            'the action cannot list its members'
+        )
+        continue
+      }
       if (binding.condition) {
         const title = binding.condition.title ? ` "${binding.condition.title}"` : ''
         reasons.push(

@@ -11,7 +11,7 @@ import { renderSummary } from './summary.js'
 
 export function commentMarker(report: RunReport): string {
   const t = report.target
-  return `<!-- cloud-run-deploy-action ${t.kind}/${t.name} ${t.projectId}/${t.region} -->`
+  return `<!-- cloud-run-deploy-action ${t.kind}/${t.name} ${t.projectId}/${t.regions.join(',')} -->`
 }
 
 const field = (value: unknown, key: string): unknown =>
