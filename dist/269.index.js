@@ -1,0 +1,1 @@
+const v=269,d=[269],u={3269:((g,s,_)=>{_.r(s),_.d(s,{artifactregistry_v1:()=>o.w,cloudresourcemanager_v1:()=>a.V,cloudresourcemanager_v3:()=>r.h,iam_v1:()=>l.E,policytroubleshooter_v3:()=>i.u,run_v2:()=>E.V});var o=_(7829),a=_(5814),r=_(9580),l=_(4303),i=_(9557),E=_(5662)})};export{v as id,d as ids,u as modules};

@@ -1,1 +1,0 @@
-const v=270,d=[270],u={3270:((g,s,_)=>{_.r(s),_.d(s,{artifactregistry_v1:()=>o.w,cloudresourcemanager_v1:()=>a.V,cloudresourcemanager_v3:()=>r.h,iam_v1:()=>l.E,policytroubleshooter_v3:()=>i.u,run_v2:()=>E.V});var o=_(1943),a=_(6564),r=_(4766),l=_(3273),i=_(9747),E=_(5876)})};export{v as id,d as ids,u as modules};

@@ -1,1 +1,0 @@
-const p=611,r=[611],A={611:((x,o,t)=>{t.r(o),t.d(o,{HttpsProxyAgent:()=>n});var s=t(4708),E=t.n(s);class n extends s.Agent{constructor(e,d){super(d)}}})};export{p as id,r as ids,A as modules};
