@@ -251,8 +251,17 @@ describe('no credentials file', () => {
 
   test('on a VM: the metadata server, no warning', async () => {
     const vm = await startTestEmulator('metadata')
+    // A gcloud first on PATH that leaves a marker: google-auth-library's project lookup would run
+    // `gcloud config config-helper`; the action knows the project and must never ask.
+    const bin = tempDir('bin')
+    const marker = join(bin, 'gcloud-ran')
+    writeFileSync(join(bin, 'gcloud'), `#!/bin/sh\ntouch '${marker}'\n`, { mode: 0o755 })
     try {
-      const run = await runAction({ inputs, env: runnerEnv(vm) })
+      const run = await runAction({
+        inputs,
+        env: { ...runnerEnv(vm), PATH: `${bin}:${process.env.PATH ?? ''}` }
+      })
+      expect(existsSync(marker)).toBe(false)
       expect(run.exitCode).toBe(0)
       expect(run.stderr).toBe('')
       expectNoLibraryWarning(run)
