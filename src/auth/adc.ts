@@ -29,13 +29,13 @@ import {
   classifyCredentials,
   findCredentialsFile,
   impersonatedEmail,
+  isSecureUrl,
   readCredentialsFile,
   tokenUrlProblem,
   type CredentialKind,
   type CredentialsFile
 } from './credentialsFile.js'
 import { unavailable } from './errors.js'
-import { isSecureUrl } from './github.js'
 import { expectMetadataServer, metadataToken } from './metadata.js'
 import {
   exchangeToken,

@@ -62,20 +62,15 @@ export function isExpiredTokenAnswer(thrown: unknown): boolean {
 
 /** The current token, when it is due, and the one fetch of the next. */
 class Tokens {
-  #current: Token
-  #dueAt: number
+  #current: Token | undefined
+  #dueAt = -Infinity
   #next: Promise<Token> | undefined
 
   constructor(
     private readonly source: TokenSource,
     first: Token
   ) {
-    this.#current = this.#accept(first)
-    this.#dueAt = refreshDueAt(clock.now(), first.expiresAt)
-  }
-
-  get current(): Token {
-    return this.#current
+    this.#accept(first)
   }
 
   due(): boolean {
@@ -85,28 +80,28 @@ class Tokens {
   /** The next token; concurrent callers share one fetch. */
   fresh(): Promise<Token> {
     this.#next ??= this.source()
-      .then(token => {
-        this.#current = this.#accept(token)
-        this.#dueAt = refreshDueAt(clock.now(), token.expiresAt)
-        return token
-      })
+      .then(token => this.#accept(token))
       .finally(() => (this.#next = undefined))
     return this.#next
   }
 
   /** A token an API refused as expired is due at once (unless a newer one already replaced it). */
   invalidate(refused: string | undefined): void {
-    if (refused === undefined || refused === this.#current.token) this.#dueAt = -Infinity
+    if (refused === undefined || refused === this.#current?.token) this.#dueAt = -Infinity
   }
 
   #accept(token: Token): Token {
-    if (token.expiresAt <= clock.now()) {
+    const now = clock.now()
+    if (token.expiresAt <= now) {
       throw new ActionError(
         'The credentials answered with an access token that has already expired. Check the ' +
           "runner's clock."
       )
     }
-    core.setSecret(token.token)
+    // A metadata server hands out its cached token again, with less time left: masked once.
+    if (token.token !== this.#current?.token) core.setSecret(token.token)
+    this.#current = token
+    this.#dueAt = refreshDueAt(now, token.expiresAt)
     return token
   }
 }
@@ -135,7 +130,7 @@ export function createTokenClient(
     constructor() {
       super({ universeDomain: universe, transporter: createTransporter(lib) })
       // expiry_date is on the action's clock: only isTokenExpiring below reads it, never the library.
-      this.setCredentials(credentials(tokens.current))
+      this.setCredentials(credentials(first))
       this.refreshHandler = async () => credentials(await tokens.fresh())
     }
 

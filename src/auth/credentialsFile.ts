@@ -9,7 +9,7 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import type { Endpoints } from '../endpoints.js'
+import { isLoopbackHost, type Endpoints } from '../endpoints.js'
 import { ActionError } from '../errors.js'
 
 export interface CredentialSource {
@@ -133,6 +133,16 @@ export function isUnderRoot(url: string, root: string): boolean {
   const basePath = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`
   // The parsed path: `..` segments are already resolved, so they cannot climb out of the root's path.
   return target.pathname.startsWith(basePath)
+}
+
+/** A URL a token may travel to: https, or http to a loopback host (the local emulator). */
+export function isSecureUrl(value: string): boolean {
+  try {
+    const url = new URL(value)
+    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
+  } catch {
+    return false
+  }
 }
 
 /** The token URLs a kind of file names, each with the API whose endpoint it must lie under. */

@@ -9,21 +9,12 @@
  */
 import * as core from '@actions/core'
 import { readFileSync } from 'node:fs'
-import { isLoopbackHost } from '../endpoints.js'
 import { ActionError } from '../errors.js'
 import { requestJson } from '../google/http.js'
 import { isRetryable, withRetry } from '../google/retry.js'
 import { toGoogleCallError } from '../google/errors.js'
+import { isSecureUrl } from './credentialsFile.js'
 import { unavailable } from './errors.js'
-
-export function isSecureUrl(value: string): boolean {
-  try {
-    const url = new URL(value)
-    return url.protocol === 'https:' || (url.protocol === 'http:' && isLoopbackHost(url.hostname))
-  } catch {
-    return false
-  }
-}
 
 /**
  * GitHub's OIDC token, asked of the runner's token endpoint as core.getIDToken does, but under our retry

@@ -148,7 +148,8 @@ export async function refreshTokenGrant(grant: RefreshGrant): Promise<Token> {
     form.client_secret = grant.clientSecret
   }
   const body = new URLSearchParams(form).toString()
-  const answer = await withRetry('oauth2.token', () =>
+  const call = grant.clientAuthentication === 'basic' ? 'sts.oauthtoken' : 'oauth2.token'
+  const answer = await withRetry(call, () =>
     requestJson<OAuthTokenAnswer>(grant.tokenUri, { method: 'POST', headers, body })
   )
   return tokenFrom(answer, 'The OAuth 2.0 token endpoint')
