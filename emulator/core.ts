@@ -196,6 +196,8 @@ export interface Scenario {
   readonly customRoles?: readonly Role[]
   /** Workload identity providers the STS endpoint accepts (full provider resource names). */
   readonly workloadIdentityProviders?: readonly string[]
+  /** Lifetime of each federated token STS issues, on the emulator's clock; 3600 by default. */
+  readonly stsTokenLifetimeSeconds?: number
   /** Claims of the OIDC token the emulator's GitHub endpoint issues. */
   readonly github?: { readonly repository: string; readonly ref: string; readonly actor?: string }
   /** Access tokens that exist from the start, e.g. for tests that skip federation: token → member. */

@@ -250,17 +250,19 @@ export class TokenService {
     }
     this.iam.recordFederatedPrincipal(member, attributes)
     const token = `ya29.emu-fed-${random()}`
+    // An hour by default; a scenario can shorten it so that a test meets an expiring federated token.
+    const lifetimeS = this.scenario.stsTokenLifetimeSeconds ?? ACCESS_LIFETIME_S
     this.issued.set(token, {
       kind: 'federated',
       member,
-      expiresAt: this.now() + ACCESS_LIFETIME_S * 1000
+      expiresAt: this.now() + lifetimeS * 1000
     })
     return {
       body: {
         access_token: token,
         issued_token_type: ACCESS_TOKEN_TYPE,
         token_type: 'Bearer',
-        expires_in: ACCESS_LIFETIME_S
+        expires_in: lifetimeS
       }
     }
   }

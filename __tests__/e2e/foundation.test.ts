@@ -144,18 +144,69 @@ describe('authentication', () => {
     expect(emulator.requestLog).toHaveLength(0)
   })
 
-  test('a pull request from a fork is told why there is no token', async () => {
-    const run = await runAction({
+  /** A run of `eventName` for pull request 7, whose head lives in `head`, with no OIDC token offered. */
+  function runWithoutOidcToken(eventName: string, head: { full_name: string; fork: boolean }) {
+    return runAction({
       inputs: { workload_identity_provider: PROVIDER, ...dryRunInputs },
-      env: { ...emulator.env, ACTIONS_ID_TOKEN_REQUEST_URL: undefined },
-      eventName: 'pull_request',
+      env: {
+        ...emulator.env,
+        ACTIONS_ID_TOKEN_REQUEST_URL: undefined,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: undefined
+      },
+      eventName,
       event: {
-        repository: { full_name: 'octo-org/octo-repo' },
-        pull_request: { number: 7, head: { repo: { full_name: 'someone/octo-repo', fork: true } } }
+        repository: { full_name: 'octo-org/octo-repo', fork: false },
+        pull_request: {
+          number: 7,
+          head: { ref: 'feature', repo: head },
+          base: { ref: 'main', repo: { full_name: 'octo-org/octo-repo', fork: false } }
+        }
       }
     })
+  }
+
+  const errorMessages = (run: ActionRun) =>
+    run.annotations.filter(a => a.command === 'error').map(a => a.message)
+
+  test('a pull request from a fork is told why there is no token', async () => {
+    const run = await runWithoutOidcToken('pull_request', {
+      full_name: 'someone/octo-repo',
+      fork: true
+    })
     expect(run.exitCode).toBe(1)
-    expect(run.annotations[0]?.message).toMatch(/forks/)
+    const [message = ''] = errorMessages(run)
+    expect(errorMessages(run)).toHaveLength(1)
+    expect(message).toMatch(/forks/)
+    expect(message).toContain('someone/octo-repo')
+    expect(message).not.toContain('id-token: write')
+    expect(emulator.requestLog).toHaveLength(0)
+  })
+
+  test('pull_request_target: GitHub issues tokens there, so the permission is what is missing', async () => {
+    // From a fork too: pull_request_target runs in the base repository's context.
+    const run = await runWithoutOidcToken('pull_request_target', {
+      full_name: 'someone/octo-repo',
+      fork: true
+    })
+    expect(run.exitCode).toBe(1)
+    expect(errorMessages(run)).toEqual([
+      'GitHub provided no OIDC token. On pull_request_target the workflow runs in the base ' +
+        "repository's context and GitHub does issue OIDC tokens, even for a pull request from a fork: " +
+        'give the job `permissions: id-token: write` (and keep `contents: read`).'
+    ])
+    expect(emulator.requestLog).toHaveLength(0)
+  })
+
+  test('a pull request from a branch of a repository that is itself a fork is not "from a fork"', async () => {
+    // head.repo.fork is true here (the repository is a fork of another), but head and base are one.
+    const run = await runWithoutOidcToken('pull_request', {
+      full_name: 'octo-org/octo-repo',
+      fork: true
+    })
+    expect(run.exitCode).toBe(1)
+    expect(errorMessages(run)).toEqual([
+      'GitHub provided no OIDC token: give the job `permissions: id-token: write` (and keep `contents: read`).'
+    ])
   })
 
   test('STS refusing the token names the provider and what to check', async () => {

@@ -1,5 +1,6 @@
 /** Every named scenario; `startEmulator('seed')` and `npm run emulator -- --scenario seed` look here. */
 import type { Scenario } from '../core.js'
+import { authKeyHolder, authShortSts } from './auth.js'
 import { policyFull } from './limits.js'
 import { metadata } from './metadata.js'
 import { registries } from './registries.js'
@@ -31,7 +32,9 @@ export const SCENARIOS: Readonly<Record<string, Scenario>> = Object.fromEntries(
     remoteVirtual,
     remoteVirtualGranted,
     metadata,
-    policyFull
+    policyFull,
+    authShortSts,
+    authKeyHolder
   ].map(scenario => [scenario.name, scenario])
 )
 
