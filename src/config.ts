@@ -1,5 +1,5 @@
 import type { run_v2 } from 'googleapis/build/src/apis/run/v2.js'
-import type { CloudSqlEdit, FieldSetting } from './dialects/flags.js'
+import type { CloudSqlEdit, FieldSetting } from './dialects/gcloud.js'
 import type { Endpoints } from './endpoints.js'
 import type { ImageReference } from './image.js'
 

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs'
 import * as core from '@actions/core'
-import { parse as parseYaml, YAMLError } from 'yaml'
 import type {
   CloudRunResource,
   Config,
@@ -18,12 +17,10 @@ import {
   DEDICATED_FLAG,
   DEDICATED_INPUT,
   gcloudDuration,
-  translateFlags,
   translateTrafficFlags,
   type EntriesFlag,
   type FlagsTranslation
-} from './dialects/flags.js'
-import { isKnativeDocument, knativeToV2 } from './dialects/knative.js'
+} from './dialects/gcloud.js'
 import { resolveEndpoints } from './endpoints.js'
 import { ActionError, InputEntryError, InputError } from './errors.js'
 import { ImageReferenceError, parseImageReference, type ImageReference } from './image.js'
@@ -147,10 +144,31 @@ const KIND_NAMES: Record<DetectedKind, string> = {
 }
 
 /**
+ * The parsers only some inputs need, loaded only for them: a run without `metadata` or `flags` loads no YAML
+ * parser (115 kB) and no gcloud or Knative dialect (50 kB).
+ */
+export interface Dialects {
+  readonly yaml: typeof import('yaml') | undefined
+  readonly knative: typeof import('./dialects/knative.js') | undefined
+  readonly flags: typeof import('./dialects/flags.js') | undefined
+}
+
+/** Loads what the given inputs need, then reads them (readConfig). */
+export async function loadConfig(source: InputSource = actionsSource): Promise<Config> {
+  const metadata = source.getInput('metadata') !== ''
+  const [yaml, knative, flags] = await Promise.all([
+    metadata ? import('yaml') : undefined,
+    metadata ? import('./dialects/knative.js') : undefined,
+    source.getInput('flags') !== '' ? import('./dialects/flags.js') : undefined
+  ])
+  return readConfig(source, { yaml, knative, flags })
+}
+
+/**
  * Reads and validates every input once. Throws the error of the first problem, checking the inputs in the
  * order below; nothing has been sent anywhere yet.
  */
-export function readConfig(source: InputSource = actionsSource): Config {
+export function readConfig(source: InputSource, dialects: Dialects): Config {
   const input = (name: string): string => source.getInput(name)
 
   const target = readTarget(source)
@@ -166,7 +184,9 @@ export function readConfig(source: InputSource = actionsSource): Config {
     ['check', 'grant', 'skip']
   )
   const dryRun = readBoolean('dry_run', input('dry_run'), false)
-  const flags = input('flags') ? translateFlags(input('flags'), target.kind) : undefined
+  const flags = input('flags')
+    ? loaded(dialects.flags, 'flags').translateFlags(input('flags'), target.kind)
+    : undefined
   refuseRepeatedInputs(source, flags)
 
   const noTraffic = flags?.noTraffic ?? readBoolean('no_traffic', input('no_traffic'), false)
@@ -188,7 +208,7 @@ export function readConfig(source: InputSource = actionsSource): Config {
   const runtimeServiceAccount =
     flags?.runtimeServiceAccount ??
     readEmail('runtime_service_account', input('runtime_service_account'))
-  const metadata = readMetadata(source, input('metadata'), target, projectId, regions)
+  const metadata = readMetadata(source, dialects, input('metadata'), target, projectId, regions)
   const suffix = readSuffix(flags?.suffix ?? input('suffix'), target)
   const timeout = readTimeout(input('timeout'), flags?.timeout, target)
   const tag = readTag(flags?.tag ?? input('tag'), target)
@@ -250,6 +270,12 @@ export function readConfig(source: InputSource = actionsSource): Config {
 }
 
 type Target = Config['target']
+
+/** A parser loadConfig was to load for this input. */
+function loaded<T>(module: T | undefined, input: string): T {
+  if (!module) throw new Error(`the parser for ${input} was not loaded`)
+  return module
+}
 
 function readTarget(source: InputSource): Target {
   const given = TARGETS.map(t => ({ ...t, value: source.getInput(t.input) })).filter(t => t.value)
@@ -729,6 +755,7 @@ const FIELDS = { service: SERVICE_FIELDS, job: JOB_FIELDS, workerPool: WORKER_PO
 
 function readMetadata(
   source: InputSource,
+  dialects: Dialects,
   path: string,
   target: Target,
   projectId: string,
@@ -742,11 +769,12 @@ function readMetadata(
   } catch {
     throw new InputError('metadata', path, 'a readable YAML or JSON file')
   }
+  const yaml = loaded(dialects.yaml, 'metadata')
   let parsed: unknown
   try {
-    parsed = parseYaml(text)
+    parsed = yaml.parse(text)
   } catch (error) {
-    if (!(error instanceof YAMLError)) throw error
+    if (!(error instanceof yaml.YAMLError)) throw error
     // The parser's message ends with a multi-line excerpt of the file; keep the first line only.
     const reason = (error.message.split('\n')[0] ?? '').replace(/ at line \d+, column \d+:?$/, '')
     const line = error.linePos?.[0].line
@@ -761,9 +789,10 @@ function readMetadata(
     )
   }
   let dialect: 'v2' | 'knative' = 'v2'
-  if (isKnativeDocument(parsed)) {
+  const knative = loaded(dialects.knative, 'metadata')
+  if (knative.isKnativeDocument(parsed)) {
     // What `gcloud run services describe --format export` prints (deploy-cloudrun's metadata input).
-    const converted = knativeToV2(parsed, { project: projectId, region: regions[0] })
+    const converted = knative.knativeToV2(parsed, { project: projectId, region: regions[0] })
     if ('problem' in converted) {
       const { path: field, problem } = converted.problem
       throw new InputError(

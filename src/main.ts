@@ -23,7 +23,7 @@ import { GoogleCallError } from './google/errors.js'
 import { afterFirstRequest } from './google/http.js'
 import { Gcp } from './google/gcp.js'
 import { getTargetProject } from './google/projects.js'
-import { KNOWN_CLOUD_RUN_REGIONS, readConfig } from './inputs.js'
+import { KNOWN_CLOUD_RUN_REGIONS, loadConfig } from './inputs.js'
 import { journal } from './journal.js'
 import { planDeploy, repositoryName, resourceName, type PlannedContainer } from './plan.js'
 import { settleFindings } from './report/evidence.js'
@@ -41,7 +41,7 @@ const started = clock.now()
 export async function run(): Promise<void> {
   const cancel = onCancel()
   try {
-    const config = readConfig()
+    const config = await loadConfig()
     const report = await pipeline(config)
     await finish(config, report)
   } catch (error) {
@@ -363,7 +363,7 @@ function onCancel(): () => void {
 
 async function publishCancelled(report: RunReport): Promise<void> {
   try {
-    const config = readConfig()
+    const config = await loadConfig()
     await publish(config, report, { comment: false })
   } catch {
     // Publishing is best effort here: the warning above already named what was done.

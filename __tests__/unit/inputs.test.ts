@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ActionError, InputEntryError, InputError } from '../../src/errors.js'
-import { KNOWN_CLOUD_RUN_REGIONS, readConfig, type InputSource } from '../../src/inputs.js'
+import * as yaml from 'yaml'
+import * as flags from '../../src/dialects/flags.js'
+import * as knative from '../../src/dialects/knative.js'
+import {
+  KNOWN_CLOUD_RUN_REGIONS,
+  readConfig as readWith,
+  type InputSource
+} from '../../src/inputs.js'
+
+/** readConfig with every parser at hand (loadConfig loads them only when an input needs them). */
+const readConfig = (source: InputSource) => readWith(source, { yaml, knative, flags })
 
 const FIXTURES = join('__tests__', 'fixtures', 'metadata')
 const fixture = (name: string): string => join(FIXTURES, name)

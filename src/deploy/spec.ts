@@ -13,7 +13,7 @@ import type {
   TagAssignment,
   TrafficAssignment
 } from '../config.js'
-import { applyCloudSql, applyFieldSettings } from '../dialects/flags.js'
+import { applyCloudSql, applyFieldSettings } from './fieldSettings.js'
 import {
   mergeEnv,
   mergeSecretVolumes,
