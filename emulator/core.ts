@@ -78,6 +78,8 @@ export interface Route {
 /** A fault injected on every route whose name matches `route` (exact, or a prefix ending in `*`). */
 export interface FaultRule {
   readonly route: string
+  /** Only requests whose path contains this (e.g. `/locations/europe-west1/`): a fault in one region. */
+  readonly pathIncludes?: string
   /** `status`: answer with `status` (and Retry-After when given); `drop`: destroy the socket mid-response. */
   readonly kind: 'status' | 'drop'
   readonly status?: number
@@ -89,6 +91,11 @@ export interface FaultRule {
   readonly message?: string
   /** How many matching requests fail before the route answers normally again; undefined = forever. */
   readonly times?: number
+  /**
+   * Runs when the fault answers, before the client sees the answer: another writer acting at that very
+   * moment (a Console edit while the action's request failed). In-process tests only; not serialisable.
+   */
+  readonly sideEffect?: () => void
 }
 
 export interface EmulatorOptions {

@@ -58,6 +58,8 @@ export interface RequestLogEntry {
   /** The bearer token as sent, if any (the secret-scan tests check which token went where). */
   readonly token: string | undefined
   readonly mutating: boolean
+  /** A write's request body as the emulator parsed it (tests check what a write carried). */
+  readonly body?: unknown
   /** performance.now() when the request arrived and when its response was written. */
   readonly startedAt: number
   readonly endedAt: number
@@ -308,8 +310,13 @@ export async function startEmulator(
   const requestLog: RequestLogEntry[] = []
 
   /** A fault for this route, if one is armed; counts it down. */
-  const takeFault = (name: string): FaultRule | undefined => {
-    const active = faults.find(f => faultMatches(f.rule, name) && (f.remaining ?? 1) > 0)
+  const takeFault = (name: string, path: string): FaultRule | undefined => {
+    const active = faults.find(
+      f =>
+        faultMatches(f.rule, name) &&
+        (f.rule.pathIncludes === undefined || path.includes(f.rule.pathIncludes)) &&
+        (f.remaining ?? 1) > 0
+    )
     if (!active) return undefined
     if (active.remaining !== undefined) active.remaining--
     faults = faults.filter(f => f.remaining === undefined || f.remaining > 0)
@@ -360,6 +367,7 @@ export async function startEmulator(
     const header = req.headers.authorization
     const token = bearer(header)
     let principal: string | undefined
+    let body: unknown
     let drop = false
     let outcome: EmulatorResponse & { status: number }
     try {
@@ -370,7 +378,8 @@ export async function startEmulator(
           body: new GoogleApiError('NOT_FOUND', 'Method not found.').toBody()
         }
       } else {
-        const fault = takeFault(match.route.name)
+        const fault = takeFault(match.route.name, url.pathname)
+        fault?.sideEffect?.()
         if (fault?.kind === 'status') {
           const status = fault.status ?? 503
           outcome = {
@@ -398,11 +407,12 @@ export async function startEmulator(
               )
             }
           }
+          body = parseBody(req, text)
           const request: EmulatorRequest = {
             method,
             url,
             params,
-            body: parseBody(req, text),
+            body,
             headers: req.headers,
             token,
             principal
@@ -450,6 +460,7 @@ export async function startEmulator(
       principal,
       token,
       mutating: match?.route.mutating ?? false,
+      ...(match?.route.mutating && body !== undefined ? { body } : {}),
       startedAt,
       endedAt: performance.now()
     })

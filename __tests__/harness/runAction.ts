@@ -48,6 +48,8 @@ export interface RunOptions {
   readonly killAfterMs?: number
   /** Arguments for node before the script (e.g. `--import` of a measuring preload; npm run bench). */
   readonly nodeArgs?: readonly string[]
+  /** Sends `signal` to the action once `when` resolves: the runner cancelling the step halfway. */
+  readonly cancel?: { readonly when: Promise<unknown>; readonly signal: NodeJS.Signals }
 }
 
 interface ActionYaml {
@@ -130,7 +132,8 @@ export async function runAction(options: RunOptions = {}): Promise<ActionRun> {
     [...(options.nodeArgs ?? []), DIST],
     env,
     workspace,
-    options.killAfterMs
+    options.killAfterMs,
+    options.cancel
   )
   const { exitCode, stdout, stderr } = await spawned.done
   const durationMs = performance.now() - spawned.at
@@ -153,7 +156,8 @@ function spawnNode(
   args: readonly string[],
   env: Record<string, string>,
   cwd: string,
-  killAfterMs = 120_000
+  killAfterMs = 120_000,
+  cancel?: RunOptions['cancel']
 ) {
   const at = performance.now()
   const done = new Promise<{ exitCode: number | null; stdout: string; stderr: string }>(
@@ -169,6 +173,7 @@ function spawnNode(
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
       child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
       const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs)
+      void cancel?.when.then(() => child.exitCode === null && child.kill(cancel.signal))
       child.on('error', failed)
       child.on('close', code => {
         clearTimeout(timer)

@@ -262,6 +262,14 @@ function deploy(
 ): EmulatorResponse {
   const principal = req.principal ?? ''
   const email = store.principalEmail(req)
+  // Turning the invoker IAM check off (or on) changes who may call the service, as an IAM policy does:
+  // "To disable the invoker IAM check ... you need run.services.setIamPolicy" (Cloud Run docs, Allowing
+  // public (unauthenticated) access; gcloud's --[no-]invoker-iam-check needs the same).
+  const invoker = (plan.desired as { invokerIamDisabled?: boolean }).invokerIamDisabled
+  const before = (plan.existing as { invokerIamDisabled?: boolean } | undefined)?.invokerIamDisabled
+  if (spec.kind === 'service' && Boolean(invoker) !== Boolean(before)) {
+    store.ctx.authorize(req, 'run.services.setIamPolicy', plan.name)
+  }
   const runtime =
     (getPath(plan.desired, spec.serviceAccountPath) as string | undefined) ||
     defaultComputeServiceAccount(plan.info.projectNumber)
