@@ -18,7 +18,8 @@ export function randomSuffix(): string {
 /**
  * `<name>-<suffix>` for the suffix input (deploy-cloudrun's, gcloud's --revision-suffix); otherwise Cloud
  * Run's own form, `<name>-<NNNNN>-<xyz>` with the generation the update will create. A retry (attempt 2 on)
- * of the same deploy needs a name of its own, since the first revision exists.
+ * of the same deploy needs a name of its own, since the first revision exists: a generated name has one
+ * anyway; a suffixed one gets `-<attempt>`.
  */
 export function revisionNameFor(
   name: string,
@@ -27,9 +28,8 @@ export function revisionNameFor(
   attempt: number,
   random: string
 ): string {
-  const retry = attempt > 1 ? `-${attempt}` : ''
-  if (suffix) return `${name}-${suffix}${retry}`.slice(0, 63)
+  if (suffix) return `${name}-${suffix}${attempt > 1 ? `-${attempt}` : ''}`.slice(0, 63)
   const generation = String(Number(existing?.generation ?? 0) + 1).padStart(5, '0')
   // Revision names are DNS labels of at most 63 characters (the service's name is at most 49).
-  return `${name}-${generation}-${random}${retry}`.slice(0, 63)
+  return `${name}-${generation}-${random}`.slice(0, 63)
 }
