@@ -10,6 +10,11 @@ export default tseslint.config(
     files: ['**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly' } }
   },
+  // The one CommonJS file, a Jest transform (__tests__/harness/json-import-attributes.cjs).
+  {
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } }
+  },
   {
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
