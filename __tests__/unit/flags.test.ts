@@ -397,7 +397,7 @@ const DEDICATED: [string, ResourceKind[], Partial<FlagsTranslation>][] = [
     [S],
     {
       allowUnauthenticated: false,
-      permissions: ['run.services.getIamPolicy', 'run.services.setIamPolicy']
+      permissions: ['run.services.setIamPolicy']
     }
   ],
   ['--no-invoker-iam-check', [S], { permissions: ['run.services.setIamPolicy'] }]

@@ -398,8 +398,6 @@ const SUPPORTED: Readonly<Record<string, FlagSpec>> = {
       // Service.invokerIamDisabled does it in the deploy request itself (docs/flags.md explains why).
       c.draft.allowUnauthenticated = on
       invoker(c, on)
-      // Making a service private again also means removing an allUsers binding, which must be read first.
-      if (!on) c.draft.permissions.add('run.services.getIamPolicy')
     },
     NO_INVOKER
   ),

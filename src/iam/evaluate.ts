@@ -1,8 +1,9 @@
 /**
  * Pure policy evaluation: does a principal hold a permission on a resource, judged from the allow policies
  * of the resource and its ancestors? The answer is never a guess: a conditional binding, a policy that
- * could not be read or a role whose permissions are not known make it `unknown`, with the reason.
- * (Deny policies and group membership are not evaluated; see the notes at `membersFor`.)
+ * could not be read, a role whose permissions are not known, or a member that may hold the principal (a
+ * group, a domain, a principal set: see `mightInclude`) make it `unknown`, with the reason. Deny policies
+ * are seen only through Policy Troubleshooter.
  */
 import type { iam_v1 } from 'googleapis/build/src/apis/iam/v1.js'
 
