@@ -142,3 +142,35 @@ test('rolesBoundTo collects only the roles bound to the principal or the public 
   ]
   expect([...rolesBoundTo(AGENT, chain)].sort()).toEqual(['roles/owner', 'roles/viewer'])
 })
+
+describe('members the action cannot list', () => {
+  test.each([
+    ['a Google group', 'group:deployers@example.com'],
+    ['a domain', 'domain:example.com'],
+    [
+      "a project's service accounts as a principal set",
+      'principalSet://cloudresourcemanager.googleapis.com/projects/111/type/ServiceAccount'
+    ]
+  ])('%s makes the answer unknown, naming the member, never missing', (_name, member) => {
+    const chain = [repo({ role: 'roles/artifactregistry.reader', members: [member] }), project()]
+    const verdict = evaluateAccess(AGENT, DOWNLOAD, chain, ROLES)
+    expect(verdict.status).toBe('unknown')
+    expect(verdict.status === 'unknown' && verdict.reasons.join(' ')).toContain(member)
+    expect(rolesBoundTo(AGENT, chain)).toEqual(new Set(['roles/artifactregistry.reader']))
+  })
+
+  test("a workload identity pool's principal set holds federated identities only: missing", () => {
+    const member =
+      'principalSet://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/gh/attribute.repository/o/r'
+    const chain = [repo({ role: 'roles/artifactregistry.reader', members: [member] }), project()]
+    expect(evaluateAccess(AGENT, DOWNLOAD, chain, ROLES)).toEqual({ status: 'missing' })
+  })
+
+  test('a direct grant still wins', () => {
+    const chain = [
+      repo({ role: 'roles/artifactregistry.reader', members: ['group:g@example.com', AGENT] }),
+      project()
+    ]
+    expect(evaluateAccess(AGENT, DOWNLOAD, chain, ROLES).status).toBe('ok')
+  })
+})
