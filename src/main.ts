@@ -86,6 +86,12 @@ async function pipeline(config: Config): Promise<RunReport> {
       return { regionTarget, exists, desired }
     })
   )
+  // deploy-cloudrun ignores its other inputs when metadata is given; here they apply on top, said once.
+  for (const path of new Set(regions.flatMap(r => r.desired.overrides))) {
+    core.warning(
+      `Input ${inputFor(path)} replaces ${path} from the metadata file ${config.metadata?.path}.`
+    )
+  }
   const containers = regions.flatMap(r => containersOf(config, r.desired))
   const plan = planDeploy(config, target, containers)
   const main = plan.images[0]
@@ -152,6 +158,17 @@ function complete(outcome: Outcome): RunReport {
     iamWrites: [...journal.iamWrites],
     durationMs: clock.now() - started
   }
+}
+
+/** Which input replaced a metadata file's field (src/deploy/spec.ts, overridden). */
+function inputFor(path: string): string {
+  if (path.endsWith('.image')) return 'image'
+  if (path.endsWith('.serviceAccount')) return 'runtime_service_account'
+  if (path.includes('.env ')) return 'env_vars or secrets'
+  if (path.startsWith('labels.')) return 'labels'
+  if (path === 'template.timeout') return 'timeout'
+  if (path === 'traffic') return 'tag, no_traffic or a traffic input'
+  return 'an input'
 }
 
 /** Every container the resource will run, the main one marked. */

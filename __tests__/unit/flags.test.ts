@@ -1297,6 +1297,13 @@ describe('docs/flags.md lists every flag', () => {
   })
 })
 
+describe('the README lists every supported flag with its v2 field', () => {
+  const readme = readFileSync('README.md', 'utf8')
+  test.each([...SUPPORTED_FLAGS.keys()])('%s', flag => {
+    expect(readme).toContain(`\`${flag}`)
+  })
+})
+
 describe("deploy-cloudrun's README examples", () => {
   const dir = join('__tests__', 'fixtures', 'deploy-cloudrun-readme')
   const files = readdirSync(dir).filter(name => name.endsWith('.yml'))

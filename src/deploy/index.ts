@@ -520,9 +520,7 @@ async function finish(
     ? (service.trafficStatuses?.find(t => t.tag === ctx.config.tag)?.uri ?? undefined)
     : undefined
   const workload = workloadOf(ctx, revision, shortName(execution))
-  const notes = [
-    ...desired.overrides.map(path => `an input replaced ${path} from the metadata file`)
-  ]
+  const notes = desired.overrides.map(path => `an input replaced ${path} from the metadata file`)
   if (kind === 'service' && desired.newRevisionPercent === 0) {
     notes.push(
       `the new revision ${revision} receives 0% of the traffic: ` +
@@ -531,7 +529,7 @@ async function finish(
           : 'the traffic is pinned to earlier revisions (revision_traffic: LATEST=100 sends it all to the newest)')
     )
   }
-  for (const note of notes) core.info(`Note: ${note}.`)
+  for (const note of notes.slice(desired.overrides.length)) core.info(`Note: ${note}.`)
   return {
     region: ctx.target.region,
     resourceName: ctx.target.resourceName,
