@@ -118,7 +118,7 @@ describe('flags', () => {
       `--add-cloudsql-instances=${TARGET_PROJECT}:asia-northeast1:orders,inventory`,
       '--ingress=internal-and-cloud-load-balancing --allow-unauthenticated',
       '--execution-environment=gen2 --no-cpu-throttling',
-      "--labels='team=payments,tier=web'"
+      '--labels=team=payments,tier=web'
     ].join('\n')
     const run = await runDeploy(emulator, { service: PUBLIC_ID, image: V1, flags })
 
