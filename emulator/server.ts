@@ -53,6 +53,8 @@ export interface RequestLogEntry {
   readonly method: string
   /** The raw path, without the query. */
   readonly path: string
+  /** The raw query, without the `?`, when there is one (`updateMask=traffic`). */
+  readonly query?: string
   readonly status: number
   readonly principal: string | undefined
   /** The bearer token as sent, if any (the secret-scan tests check which token went where). */
@@ -456,6 +458,7 @@ export async function startEmulator(
       name: match?.route.name ?? 'unknown',
       method,
       path: url.pathname,
+      ...(url.search ? { query: url.search.slice(1) } : {}),
       status: outcome.status,
       principal,
       token,
