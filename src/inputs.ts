@@ -171,9 +171,11 @@ export async function loadConfig(source: InputSource = actionsSource): Promise<C
 export function readConfig(source: InputSource, dialects: Dialects): Config {
   const input = (name: string): string => source.getInput(name)
 
-  const target = readTarget(source)
+  // deploy-cloudrun deploys a metadata file on its own: the resource's kind, name and image come from it.
+  const named = namedInMetadata(source, dialects, input('metadata'))
+  const target = readTarget(source, named)
   refuseSource(input('source'))
-  const image = readImage(input('image'))
+  const image = readImage(input('image') || named?.image || '')
   const { projectId, projectIdSource } = readProject(source)
   const regions = readRegions(input('region') || 'us-central1')
   const workloadIdentityProvider = readWorkloadIdentityProvider(input('workload_identity_provider'))
@@ -277,14 +279,85 @@ function loaded<T>(module: T | undefined, input: string): T {
   return module
 }
 
-function readTarget(source: InputSource): Target {
+/** What a metadata file says of the resource it describes, for a step that gives only the file. */
+interface Named {
+  readonly kind: ResourceKind
+  readonly name: string
+  readonly image: string | undefined
+}
+
+/**
+ * The kind, name and main image a metadata file names: a Knative manifest's `kind` and `metadata.name`,
+ * or a v2 resource's `name` and the fields only its kind has. Undefined when the file says nothing usable
+ * (readMetadata reports a broken file in full later).
+ */
+function namedInMetadata(source: InputSource, dialects: Dialects, path: string): Named | undefined {
+  if (path === '' || !dialects.yaml) return undefined
+  let document: unknown
+  try {
+    document = dialects.yaml.parse(source.readFile(path))
+  } catch {
+    return undefined
+  }
+  if (!isRecord(document)) return undefined
+  const record = (value: unknown) => (isRecord(value) ? value : {})
+  const firstImage = (pod: Record<string, unknown>) => {
+    const containers = Array.isArray(pod['containers']) ? pod['containers'].filter(isRecord) : []
+    const main =
+      containers.find(c => Array.isArray(c['ports']) && c['ports'].length) ?? containers[0]
+    return typeof main?.['image'] === 'string' ? main['image'] : undefined
+  }
+  const spec = record(document['spec'])
+  if (document['kind'] === 'Service' || document['kind'] === 'Job') {
+    const name = record(document['metadata'])['name']
+    const template = record(record(spec['template'])['spec'])
+    const pod = document['kind'] === 'Job' ? record(record(template['template'])['spec']) : template
+    return typeof name === 'string'
+      ? { kind: document['kind'] === 'Job' ? 'job' : 'service', name, image: firstImage(pod) }
+      : undefined
+  }
+  const name = typeof document['name'] === 'string' ? document['name'].split('/').pop() : undefined
+  const found = detectKind(document)
+  if (!name || !found) return undefined
+  const kind: ResourceKind = found.kind === 'serviceOrWorkerPool' ? 'service' : found.kind
+  const template = record(document['template'])
+  return { kind, name, image: firstImage(kind === 'job' ? record(template['template']) : template) }
+}
+
+function readTarget(source: InputSource, named: Named | undefined): Target {
   const given = TARGETS.map(t => ({ ...t, value: source.getInput(t.input) })).filter(t => t.value)
+  if (given.length === 0 && named) {
+    const input = TARGETS.find(t => t.kind === named.kind)?.input ?? 'service'
+    return checkedTarget({
+      input,
+      kind: named.kind,
+      maxLength: named.kind === 'job' ? 63 : 49,
+      value: named.name
+    })
+  }
   const [chosen, ...others] = given
   if (chosen === undefined || others.length > 0) {
     const got = given.map(t => `${t.input}=${t.value}`).join(', ')
-    throw new InputError('service', got, 'exactly one of service, job or worker_pool')
+    throw new InputError(
+      'service',
+      got,
+      'exactly one of service, job or worker_pool (or a metadata file that names the resource)'
+    )
   }
-  const { input, kind, maxLength, value } = chosen
+  return checkedTarget(chosen)
+}
+
+function checkedTarget({
+  input,
+  kind,
+  maxLength,
+  value
+}: {
+  input: string
+  kind: ResourceKind
+  maxLength: number
+  value: string
+}): Target {
   if (!RESOURCE_NAME.test(value) || value.length > maxLength) {
     throw new InputError(
       input,

@@ -21,6 +21,7 @@ import {
   DEPLOYER,
   DEPLOYER_EMAIL,
   IMAGE,
+  REGION,
   RUNTIME_EMAIL,
   TARGET_NUMBER,
   TARGET_PROJECT,
@@ -136,7 +137,11 @@ describe('flags', () => {
       scaling: { minInstanceCount: 1, maxInstanceCount: 10 },
       maxInstanceRequestConcurrency: 80,
       timeout: '300s',
-      vpcAccess: { connector: 'shared-egress', egress: 'ALL_TRAFFIC' },
+      vpcAccess: {
+        // A short name means the deploy's own project and region: v2 takes the full name.
+        connector: `projects/${TARGET_PROJECT}/locations/${REGION}/connectors/shared-egress`,
+        egress: 'ALL_TRAFFIC'
+      },
       executionEnvironment: 'EXECUTION_ENVIRONMENT_GEN2',
       volumes: [{ name: 'cloudsql', cloudSqlInstance: { instances: cloudSql } }]
     })
@@ -348,9 +353,14 @@ describe('Knative metadata', () => {
       dependsOn: ['proxy']
     })
     expect(proxy).toMatchObject({ name: 'proxy', image: 'nginx:1.27' })
-    // The input that replaced a field of the file is said, in the log and in the summary.
+    // The input that replaced a field of the file is a warning before the deploy, and a note in the summary.
+    const warned = serviceRun.annotations.filter(a => a.command === 'warning').map(a => a.message)
+    expect(warned).toContainEqual(
+      expect.stringMatching(
+        /^Input image replaces template\.containers\[0\]\.image from the metadata file /
+      )
+    )
     const note = 'an input replaced template.containers[0].image from the metadata file'
-    expect(serviceRun.stdout).toContain(`Note: ${note}.`)
     expect(serviceRun.summary).toContain(`> ${note.replace(/[[\]]/g, '\\$&')}`)
 
     const deployedJob = emulator.cloudRun.getJob(jobName(job)) as Job

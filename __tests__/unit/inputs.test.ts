@@ -785,6 +785,14 @@ describe('readConfig rejects an entry of a list input', () => {
 })
 
 describe('readConfig, deploy-cloudrun compatibility', () => {
+  test('a metadata file on its own names the resource and its image, as deploy-cloudrun takes it', () => {
+    const config = readConfig(
+      fakeSource({ project_id: 'my-project', metadata: fixture('knative-v1.yaml') })
+    )
+    expect(config.target).toEqual({ kind: 'service', name: 'api' })
+    expect(config.image.raw).toBe('us-docker.pkg.dev/my-project/repo/api')
+  })
+
   test('a Knative v1 manifest is converted to the v2 resource', () => {
     const config = readConfig(fakeSource({ ...BASE, metadata: fixture('knative-v1.yaml') }))
     expect(config.metadata?.dialect).toBe('knative')

@@ -146,6 +146,14 @@ export function desiredResource(
     Object.assign(target, edited.pod)
   }
 
+  // v2 names a connector in full (VpcAccess.connector: "projects/{project}/locations/{location}/
+  // connectors/{connector}"); gcloud's --vpc-connector and a v1 annotation may give its short name, which
+  // means the deploy's own project and region.
+  const vpcAccess = (target as { vpcAccess?: { connector?: string | null } }).vpcAccess
+  if (vpcAccess?.connector && !vpcAccess.connector.includes('/')) {
+    vpcAccess.connector = `projects/${changes.project}/locations/${changes.region}/connectors/${vpcAccess.connector}`
+  }
+
   desired.client = changes.client.name
   desired.clientVersion = changes.client.version
   const labels = applyLabels(desired.labels, changes.labels, changes.defaultLabels)

@@ -600,7 +600,7 @@ const REFUSED: Readonly<Record<string, string>> = {
   '--execute-now': 'use the input execute: true (jobs)',
   '--dry-run': 'use the input dry_run: true',
   '--regions':
-    'multi-region services are not supported: deploy once per region with the input region',
+    "use the input region with a comma-separated list (one resource per region; Cloud Run's multi-region services are not supported)",
   '--env-vars-file': 'use the input env_vars (the action does not read files named in flags)',
   '--client-name': 'the action sets client and clientVersion itself',
   '--client-version': 'the action sets client and clientVersion itself',
