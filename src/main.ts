@@ -103,7 +103,9 @@ async function pipeline(config: Config): Promise<RunReport> {
       exists: r.exists,
       runtimeServiceAccount: runtimeAccountOf(config, r.desired, target.projectNumber)
     })),
-    credentials.principal
+    credentials.principal,
+    // The report as the checks left it, before the grant's write: a cancel during the write reports both.
+    checked => (latest = baseReport(config, target, plan, checked, credentials))
   )
   latest = baseReport(config, target, plan, checks, credentials)
   const missing = checks.findings.filter(f => isBlocking(latest ?? {}, f))
