@@ -126,6 +126,7 @@ async function pipeline(config: Config): Promise<RunReport> {
     ...(latest as NonNullable<typeof latest>),
     findings: settled.findings,
     serviceAgentAccess: settled.serviceAgentAccess,
+    serviceAgentNote: settled.serviceAgentNote ?? latest?.serviceAgentNote,
     regions: results,
     notes: [...new Set(results.flatMap(r => r.notes))]
   }
