@@ -84,7 +84,13 @@ export function renderSummary(report: RunReport): string {
     `## ${OUTCOME_LABEL[outcome.kind]}: ${KIND_WORD[target.kind]} ${code(target.name)} in ${code(where)}`,
     escapeMarkdown(outcome.headline)
   ]
-  if (report.regions.length) sections.push(regionRows(report), ...failures(report))
+  if (report.regions.length) {
+    // The digest the deploy used belongs with the outcome, not only in the details further down.
+    const digest = report.imageDigest
+      ? [`Image ${code(report.image)} at ${code(report.imageDigest)}.`]
+      : []
+    sections.push(regionRows(report), ...digest, ...failures(report))
+  }
   if (report.notes.length) {
     sections.push(report.notes.map(n => `> [!NOTE]\n> ${escapeMarkdown(n)}`).join('\n\n'))
   }
