@@ -331,7 +331,8 @@ async function grant(
           error.deniedPermission ?? PERMISSIONS.setRepositoryPolicy
         )
       : refused(
-          `The grant failed: ${error.call}: ${error.status}: ${error.message}.`,
+          // Google's messages end with a period of their own, mostly.
+          `The grant failed: ${error.call}: ${error.status}: ${error.message.replace(/\.$/, '')}.`,
           PERMISSIONS.setRepositoryPolicy,
           'unknown'
         )
