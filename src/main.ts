@@ -109,7 +109,9 @@ async function pipeline(config: Config): Promise<RunReport> {
       exists: r.exists,
       runtimeServiceAccount: runtimeAccountOf(config, r.desired, target.projectNumber)
     })),
-    credentials.principal
+    credentials.principal,
+    // The report as the checks left it, before the grant's write: a cancel during the write reports both.
+    checked => (latest = baseReport(config, target, plan, checked, credentials))
   )
   latest = baseReport(config, target, plan, checks, credentials)
   const missing = checks.findings.filter(f => isBlocking(latest ?? {}, f))
@@ -118,10 +120,7 @@ async function pipeline(config: Config): Promise<RunReport> {
     return complete({ kind: 'blocked', headline: blockedHeadline(config, missing) + grantFailed })
   }
   if (config.dryRun) {
-    return complete({
-      kind: 'dry-run',
-      headline: `Dry run: every check passed; nothing was changed and nothing deployed.`
-    })
+    return complete({ kind: 'dry-run', headline: dryRunHeadline(latest) })
   }
   const results = await deployEverywhere(config, clients, plan, regions, checks)
   const failed = results.filter(r => r.status === 'failed')
@@ -130,6 +129,7 @@ async function pipeline(config: Config): Promise<RunReport> {
     ...(latest as NonNullable<typeof latest>),
     findings: settled.findings,
     serviceAgentAccess: settled.serviceAgentAccess,
+    serviceAgentNote: settled.serviceAgentNote ?? latest?.serviceAgentNote,
     regions: results,
     notes: [...new Set(results.flatMap(r => r.notes))]
   }
@@ -296,6 +296,27 @@ function deployedHeadline(config: Config, results: readonly RegionResult[]): str
       : `revision ${first?.revision ?? '?'}`
   const where = results.length > 1 ? ` in ${results.length} regions` : ''
   return `Deployed ${config.target.name}${where}: ${what}${first?.url ? `, ${first.url}` : ''}.`
+}
+
+/**
+ * "Every check passed" only when it is true: a grant the real run would make first, or a check that could
+ * not tell, is said.
+ */
+function dryRunHeadline(report: Pick<RunReport, 'grant' | 'findings'>): string {
+  const grant = report.grant?.result === 'would-grant' ? report.grant : undefined
+  const unverified = report.findings.filter(f => f.status === 'unknown').length
+  const found = [
+    grant
+      ? `the real run would first grant ${grant.role} to ${grant.member} on ${grant.repository}`
+      : '',
+    unverified
+      ? `${unverified} check${unverified > 1 ? 's' : ''} could not tell (see the warnings)`
+      : ''
+  ].filter(Boolean)
+  const checks = found.length
+    ? `no check found a problem that stops the deploy, but ${found.join(', and ')}`
+    : 'every check passed'
+  return `Dry run: ${checks}; nothing was changed and nothing deployed.`
 }
 
 function blockedHeadline(

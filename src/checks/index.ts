@@ -87,12 +87,17 @@ export async function readExisting(
   }
 }
 
+/**
+ * `beforeGrant` sees the checks' outcome before the grant's write is sent: a run cancelled during the
+ * write then still has the findings to report beside it (src/main.ts, onCancel).
+ */
 export async function runChecks(
   gcp: Gcp,
   config: Config,
   plan: DeployPlan,
   regions: readonly RegionCheck[],
-  principal: string | undefined
+  principal: string | undefined,
+  beforeGrant?: (outcome: CheckOutcome) => void
 ): Promise<CheckOutcome> {
   const main = plan.images[0] as ImagePlan
   const [deployer, images, agents] = await Promise.all([
@@ -130,6 +135,7 @@ export async function runChecks(
       f.status === 'missing' && f !== mainAgent && f.permission !== PERMISSIONS.setRepositoryPolicy
   )
   if (config.serviceAgentAccess === 'grant' && needsGrant && main.repository && !blocked) {
+    beforeGrant?.(outcome)
     outcome = await grant(gcp, config, plan, main.repository, principal, outcome)
   }
   return outcome
@@ -325,7 +331,8 @@ async function grant(
           error.deniedPermission ?? PERMISSIONS.setRepositoryPolicy
         )
       : refused(
-          `The grant failed: ${error.call}: ${error.status}: ${error.message}.`,
+          // Google's messages end with a period of their own, mostly.
+          `The grant failed: ${error.call}: ${error.status}: ${error.message.replace(/\.$/, '')}.`,
           PERMISSIONS.setRepositoryPolicy,
           'unknown'
         )

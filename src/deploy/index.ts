@@ -494,8 +494,9 @@ function logLinesForError(logs: FailureLogs | undefined, link?: string): string 
   if ('unavailable' in logs) {
     return `${logsAt} (No container log here: ${logs.unavailable}${logs.role ? `; ${logs.role} would let the deployer read it` : ''}.)`
   }
-  const last = logs.lines.slice(-5).map(line => line.text.replace(/\s+/g, ' '))
-  return ` Last log lines: ${last.join(' | ')}.${logsAt}`
+  const last = logs.lines.slice(-5).map(line => line.text.replace(/\s+/g, ' ').trim())
+  // A log line that ends a sentence needs no second period.
+  return ` Last log lines: ${last.join(' | ').replace(/\.$/, '')}.${logsAt}`
 }
 
 async function finish(

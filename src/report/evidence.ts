@@ -19,6 +19,8 @@ const sameGrant = (a: Finding, b: Finding) =>
 export interface Settled {
   readonly findings: readonly Finding[]
   readonly serviceAgentAccess: ServiceAgentAccess
+  /** What the deploy proved about the service agent, when it changed the answer; else undefined. */
+  readonly serviceAgentNote?: string
 }
 
 export function settleFindings(
@@ -66,5 +68,15 @@ export function settleFindings(
       : access === 'skipped' && agent.some(f => f.status === 'missing')
         ? 'missing'
         : access
-  return { findings: settled, serviceAgentAccess: finalAccess }
+  // The note beside service_agent_access says why it has its value: the check's words no longer do
+  // once the deploy changed it (never "`missing`: Could not verify ...").
+  const decisive =
+    finalAccess === access
+      ? undefined
+      : agent.find(f => f.status === (finalAccess === 'missing' ? 'missing' : 'ok'))
+  return {
+    findings: settled,
+    serviceAgentAccess: finalAccess,
+    ...(decisive ? { serviceAgentNote: decisive.detail } : {})
+  }
 }

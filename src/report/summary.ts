@@ -84,23 +84,40 @@ export function renderSummary(report: RunReport): string {
     `## ${OUTCOME_LABEL[outcome.kind]}: ${KIND_WORD[target.kind]} ${code(target.name)} in ${code(where)}`,
     escapeMarkdown(outcome.headline)
   ]
-  if (report.regions.length) sections.push(regionRows(report), ...failures(report))
+  if (report.regions.length) {
+    // The digest the deploy used belongs with the outcome, not only in the details further down.
+    const digest = report.imageDigest
+      ? [`Image ${code(report.image)} at ${code(report.imageDigest)}.`]
+      : []
+    sections.push(regionRows(report), ...digest, ...failures(report))
+  }
   if (report.notes.length) {
     sections.push(report.notes.map(n => `> [!NOTE]\n> ${escapeMarkdown(n)}`).join('\n\n'))
   }
   if (report.findings.length) {
     sections.push('### Permission checks', renderFindingsTable(report))
-    const fixes = report.findings.filter(needsFix)
-    if (fixes.length) {
+    // One block per command: findings that the same grant answers (a refused grant and the access it
+    // was for) share it, rather than repeat it.
+    const fixes = new Map<string, Finding[]>()
+    for (const f of report.findings.filter(needsFix)) {
+      const key = `${f.fix?.gcloud}\n${f.fix?.terraform}`
+      fixes.set(key, [...(fixes.get(key) ?? []), f])
+    }
+    if (fixes.size) {
       sections.push(
         '### How to fix',
-        ...fixes.map(
-          f =>
-            `**${escapeMarkdown(f.permission)}** for ${code(f.principal)} on ${code(f.resource)}:\n\n` +
-            '```sh\n' +
-            (f.fix?.gcloud ?? '') +
+        ...[...fixes.values()].map(
+          group =>
+            group
+              .map(
+                f =>
+                  `**${escapeMarkdown(f.permission)}** for ${code(f.principal)} on ${code(f.resource)}`
+              )
+              .join(', and ') +
+            ':\n\n```sh\n' +
+            (group[0]?.fix?.gcloud ?? '') +
             '\n```\n\n<details><summary>Terraform</summary>\n\n```hcl\n' +
-            (f.fix?.terraform ?? '') +
+            (group[0]?.fix?.terraform ?? '') +
             '\n```\n\n</details>'
         )
       )
