@@ -16,7 +16,7 @@ import {
   type RegionResult,
   type RegionTarget
 } from './deploy/index.js'
-import type { Desired, RunResource } from './deploy/spec.js'
+import type { Desired } from './deploy/spec.js'
 import { ActionError } from './errors.js'
 import { createClients, preloadClients, type GoogleClients } from './google/clients.js'
 import { GoogleCallError } from './google/errors.js'
@@ -407,5 +407,3 @@ async function publishCancelled(report: RunReport): Promise<void> {
     // Publishing is best effort here: the warning above already named what was done.
   }
 }
-
-export type { RunResource }

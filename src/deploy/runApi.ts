@@ -123,21 +123,41 @@ export class RunApi {
     }
   }
 
-  /** A traffic-only update (services.patch with updateMask=traffic), guarded by the etag. */
+  /**
+   * A traffic-only update (services.patch with updateMask=traffic), guarded by the etag. Like update, a
+   * PATCH whose answer was lost is not resent blindly: the service is read again, and if it now carries
+   * exactly the traffic sent, the update landed (undefined: nothing left to wait for but the service).
+   */
   async updateTraffic(
     name: string,
     traffic: run_v2.Schema$GoogleCloudRunV2TrafficTarget[],
     etag: string | undefined
-  ): Promise<Operation> {
-    // Not retried blindly either: a lost answer is read back, and the traffic shows whether it landed.
-    return withRetry('run.service.patch', async () => {
-      const { data } = await this.#run.projects.locations.services.patch({
-        name,
-        updateMask: 'traffic',
-        requestBody: { traffic, ...(etag ? { etag } : {}) }
-      })
-      return data
-    })
+  ): Promise<Operation | undefined> {
+    const call = 'run.service.patch'
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const { data } = await this.#run.projects.locations.services.patch({
+          name,
+          updateMask: 'traffic',
+          requestBody: { traffic, ...(etag ? { etag } : {}) }
+        })
+        return data
+      } catch (thrown) {
+        const error = toGoogleCallError(call, thrown)
+        if (!isRetryable(error) || attempt >= DEFAULT_RETRY_POLICY.maxAttempts) throw error
+        const live = (await this.get('service', name)) as run_v2.Schema$GoogleCloudRunV2Service
+        if (live && live.etag !== etag) {
+          if (contains(live.traffic, traffic)) return undefined
+          throw toGoogleCallError(call, {
+            response: {
+              status: 409,
+              data: { error: { code: 409, status: 'ABORTED', message: 'etag mismatch' } }
+            }
+          })
+        }
+        await waitBeforeRetry(error, attempt, retryDelayMs(DEFAULT_RETRY_POLICY, attempt, error))
+      }
+    }
   }
 
   operation(name: string): Promise<Operation> {
