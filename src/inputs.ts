@@ -151,17 +151,45 @@ export interface Dialects {
   readonly yaml: typeof import('yaml') | undefined
   readonly knative: typeof import('./dialects/knative.js') | undefined
   readonly flags: typeof import('./dialects/flags.js') | undefined
+  /** The runner's VM's project, from its metadata server: project_id's last fallback, as gcloud's. */
+  readonly metadataProject?: string
 }
 
 /** Loads what the given inputs need, then reads them (readConfig). */
 export async function loadConfig(source: InputSource = actionsSource): Promise<Config> {
   const metadata = source.getInput('metadata') !== ''
-  const [yaml, knative, flags] = await Promise.all([
+  const [yaml, knative, flags, metadataProject] = await Promise.all([
     metadata ? import('yaml') : undefined,
     metadata ? import('./dialects/knative.js') : undefined,
-    source.getInput('flags') !== '' ? import('./dialects/flags.js') : undefined
+    source.getInput('flags') !== '' ? import('./dialects/flags.js') : undefined,
+    vmProject(source)
   ])
-  return readConfig(source, { yaml, knative, flags })
+  return readConfig(source, { yaml, knative, flags, metadataProject })
+}
+
+/**
+ * On a self-hosted runner on Google Cloud with no other hint of the project (no input, no variable, no
+ * credentials file, no service_account), gcloud — and so deploy-cloudrun — deploys to the VM's own project,
+ * which its metadata server names. Asked only then, and only where src/auth/metadata.ts expects one.
+ */
+async function vmProject(source: InputSource): Promise<string | undefined> {
+  const hinted =
+    ['project_id', 'service_account', 'workload_identity_provider'].some(name =>
+      source.getInput(name)
+    ) || [...PROJECT_ENV_VARS, 'GOOGLE_APPLICATION_CREDENTIALS'].some(name => source.env[name])
+  if (hinted) return undefined
+  const [{ loadAuthLibrary }, { expectMetadataServer }] = await Promise.all([
+    import('./google/transport.js'),
+    import('./auth/metadata.js')
+  ])
+  const lib = await loadAuthLibrary()
+  if (!expectMetadataServer(source.env, () => lib.gcpMetadata.getGCPResidency())) return undefined
+  try {
+    return await lib.gcpMetadata.project<string>('project-id')
+  } catch {
+    // No answer: project_id's error says what to set.
+    return undefined
+  }
 }
 
 /**
@@ -176,7 +204,7 @@ export function readConfig(source: InputSource, dialects: Dialects): Config {
   const target = readTarget(source, named)
   refuseSource(input('source'))
   const image = readImage(input('image') || named?.image || '')
-  const { projectId, projectIdSource } = readProject(source)
+  const { projectId, projectIdSource } = readProject(source, dialects.metadataProject)
   const regions = readRegions(input('region') || 'us-central1')
   const workloadIdentityProvider = readWorkloadIdentityProvider(input('workload_identity_provider'))
   const serviceAccount = readEmail('service_account', input('service_account'))
@@ -415,7 +443,10 @@ function readImage(value: string): ImageReference {
   }
 }
 
-function readProject(source: InputSource): { projectId: string; projectIdSource: string } {
+function readProject(
+  source: InputSource,
+  metadataProject: string | undefined
+): { projectId: string; projectIdSource: string } {
   const given = source.getInput('project_id')
   if (given) return { projectId: checkedProjectId(given, undefined), projectIdSource: 'input' }
   for (const variable of PROJECT_ENV_VARS) {
@@ -431,10 +462,16 @@ function readProject(source: InputSource): { projectId: string; projectIdSource:
   }
   const fromAccount = SERVICE_ACCOUNT_PROJECT.exec(source.getInput('service_account'))?.[1]
   if (fromAccount) return { projectId: fromAccount, projectIdSource: 'service_account' }
+  if (metadataProject) {
+    return {
+      projectId: checkedProjectId(metadataProject, "the metadata server of the runner's VM"),
+      projectIdSource: 'metadata server'
+    }
+  }
   throw new InputError(
     'project_id',
     '',
-    `a project ID; it could not be inferred from ${PROJECT_ENV_VARS.join(', ')}, the GOOGLE_APPLICATION_CREDENTIALS file or service_account: set project_id, or let google-github-actions/auth export it`
+    `a project ID; it could not be inferred from ${PROJECT_ENV_VARS.join(', ')}, the GOOGLE_APPLICATION_CREDENTIALS file, service_account or a VM's metadata server: set project_id, or let google-github-actions/auth export it`
   )
 }
 

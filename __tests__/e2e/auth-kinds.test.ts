@@ -275,4 +275,20 @@ describe('no credentials file', () => {
       await vm.close()
     }
   })
+
+  test("on a VM without project_id: the VM's own project, as gcloud (and so deploy-cloudrun) takes it", async () => {
+    const vm = await startTestEmulator('metadata')
+    try {
+      const { project_id: _none, ...withoutProject } = inputs
+      const run = await runAction({ inputs: withoutProject, env: runnerEnv(vm) })
+      expect(run.exitCode).toBe(0)
+      expectNoLibraryWarning(run)
+      expect(vm.requestLog.map(r => r.name)).toContain('metadata.projectId')
+      expect(JSON.parse(run.outputs.report ?? '{}')).toMatchObject({
+        target: { projectId: 'myproject-a' }
+      })
+    } finally {
+      await vm.close()
+    }
+  })
 })
