@@ -17,6 +17,7 @@ import type { Config } from '../../src/config.js'
 import { plannedResource } from '../../src/deploy/index.js'
 import type { RunResource } from '../../src/deploy/spec.js'
 import { ActionError } from '../../src/errors.js'
+import { startEmulator } from '../../emulator/server.js'
 import { loadConfig, type InputSource } from '../../src/inputs.js'
 import { planDeploy, resourceName, type DeployPlan } from '../../src/plan.js'
 
@@ -282,19 +283,26 @@ describe("deploy-cloudrun's README examples plan as they are written", () => {
     expect(planned.resource.traffic).toEqual(LIVE.traffic)
   })
 
-  test('13 on a self-hosted runner with the VM’s credentials: project_id must be given', async () => {
-    // A difference MIGRATING.md states: deploy-cloudrun's gcloud takes the project from the VM's metadata
-    // server; this action does not look it up and needs project_id (or CLOUDSDK_CORE_PROJECT). With it,
-    // the example plans.
+  test("13 on a self-hosted runner with the VM's credentials: the VM's project, as gcloud takes it", async () => {
+    // deploy-cloudrun's gcloud takes the project from the VM's metadata server; so does this action when
+    // nothing else names the project (src/inputs.ts, vmProject). Off a VM the step needs project_id.
     const example = exampleOf('13-authorization-adc.yml')
     expect(example.env).toBe(ON_A_VM)
     expect(await refusal(example)).toMatch(/^Input project_id: got ""; expected a project ID; /)
-    const planned = await plan({
-      ...example,
-      inputs: { ...example.inputs, project_id: 'my-project' }
-    })
-    expect(mainContainer(planned)?.image).toBe(HELLO)
-    expect(MIGRATING).toContain('`Input project_id: got ""; expected a project ID; …`')
+    const vm = await startEmulator('metadata')
+    // The runner's environment says where the metadata server is (gcp-metadata reads the process's).
+    const host = vm.metadataEnv.GCE_METADATA_HOST ?? ''
+    process.env.GCE_METADATA_HOST = host
+    try {
+      const planned = await plan({ ...example, env: { ...example.env, GCE_METADATA_HOST: host } })
+      expect(planned.config.projectId).toBe('myproject-a')
+      expect(planned.config.projectIdSource).toBe('metadata server')
+      expect(mainContainer(planned)?.image).toBe(HELLO)
+    } finally {
+      delete process.env.GCE_METADATA_HOST
+      await vm.close()
+    }
+    expect(MIGRATING).toContain('it asks the\nmetadata server for the VM')
   })
 })
 
