@@ -386,6 +386,9 @@ function onCancel(): () => void {
       durationMs: clock.now() - started
     }
     core.warning(`Cancelled by the runner (${signal}).${done}`)
+    // Before the checks end there is no report to publish, but the outcome output still tells a later
+    // `if: always()` step what happened.
+    if (!report) core.setOutput('outcome', 'cancelled')
     void (report ? publishCancelled(report) : Promise.resolve()).finally(() => {
       process.exitCode = 1
       process.exit(1)

@@ -242,3 +242,30 @@ test.concurrent(
     }
   }
 )
+
+test.concurrent(
+  'cancelled before the checks end: no report yet, but the outcome output and a warning say so',
+  async () => {
+    // Nothing has been decided or written yet; a later `if: always()` step still learns the outcome.
+    const emulator = await startTestEmulator('demo', { operationDelayMs: 200 })
+    try {
+      const hold = emulator.holdResponse('artifactregistry.repositories.getIamPolicy')
+      const run = await runDeploy(
+        emulator,
+        { service: uniqueName('cancel-early'), image: V1, service_agent_access: 'grant' },
+        { cancel: { when: hold.arrived, signal: 'SIGINT' } }
+      )
+      hold.release()
+
+      expect(run.exitCode).toBe(1)
+      expect(run.outputs.outcome).toBe('cancelled')
+      expect(warnings(run).map(w => w.message)).toContain(
+        'Cancelled by the runner (SIGINT). No IAM write was made.'
+      )
+      expect(agentHolds(emulator.getPolicy(REPOSITORY))).toBe(false)
+      expect(deployCalls(emulator)).toEqual([])
+    } finally {
+      await emulator.close()
+    }
+  }
+)
